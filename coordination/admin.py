@@ -1,0 +1,13 @@
+"""Admin registrations live beside their models; importing them here registers them."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from coordination.apikeys import admin as apikeys_admin  # noqa: F401
+from coordination.audit import admin as audit_admin  # noqa: F401
+from coordination.notifications import admin as notifications_admin  # noqa: F401
+from coordination.org import admin as org_admin  # noqa: F401
+
+admin.site.site_header = _("Tandem administration")
+admin.site.site_title = _("Tandem")
+admin.site.index_title = _("Rules and organisation")

@@ -1,0 +1,21 @@
+"""The scopes an API key may hold. Each app adds its own with `register_scope`."""
+
+from django.utils.translation import gettext_lazy as _
+
+_SCOPES: dict[str, object] = {}
+
+
+def register_scope(name: str, description) -> None:
+    _SCOPES[name] = description
+
+
+def scope_choices() -> list[tuple[str, object]]:
+    return sorted(_SCOPES.items())
+
+
+def is_known_scope(name: str) -> bool:
+    return name in _SCOPES
+
+
+register_scope("org:read", _("Read departments, teams and people"))
+register_scope("org:write", _("Change memberships"))
