@@ -24,4 +24,23 @@ SCHEDULES = [
         every_seconds=60,
         description="Shows on /healthz that the scheduler and a worker run.",
     ),
+    Schedule(
+        name="leads: reassign overdue",
+        task="leads.tasks.leads_reassign_overdue_task",
+        every_seconds=60,
+        description="Takes back leads past their first-contact deadline; climbs the next-step "
+                    "escalation ladder.",
+    ),
+    Schedule(
+        name="leads: assign left-over leads",
+        task="leads.tasks.leads_assign_unassigned_task",
+        every_seconds=300,
+        description="Retries leads left in the default queue.",
+    ),
+    Schedule(
+        name="leads: recycle idle leads",
+        task="leads.tasks.leads_recycle_idle_task",
+        crontab="15 2 * * *",
+        description="Sends leads with no follow-up for their rule's idle days to the pool.",
+    ),
 ]

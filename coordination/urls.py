@@ -15,6 +15,8 @@ urlpatterns = [
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("organisation/", views.organisation, name="organisation"),
     path("healthz", views.healthz, name="healthz"),
+    path("leads/import/", include("leads.import_urls")),
+    path("leads/", include("leads.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class LeadsConfig(AppConfig):
     name = "leads"
     verbose_name = _("Leads")
+
+    def ready(self) -> None:
+        # Registers the lead rules with the permission module and the API scopes.
+        from coordination.apikeys.scopes import register_scope
+        from leads import permissions  # noqa: F401
+
+        register_scope("leads:read", _("Read leads, sources, campaigns, follow-ups and rules"))
+        register_scope("leads:write", _("Create leads, log follow-ups, assign and claim"))

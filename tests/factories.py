@@ -122,3 +122,61 @@ def member(kind: str = DepartmentKind.SALES, role: str = Role.MEMBER, *, departm
     user = user or UserFactory()
     MembershipFactory(user=user, department=department, role=role, team=team, **membership)
     return user
+
+
+# Leads ------------------------------------------------------------------------------------------
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Source"
+
+    name = factory.Sequence(lambda n: f"Source {n}")
+    channel = "website"
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.Campaign"
+
+    source = factory.SubFactory(SourceFactory)
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    starts_on = factory.LazyFunction(lambda: timezone.localdate().replace(day=1))
+    spend = Decimal("10000.00")
+
+
+class LeadPoolFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.LeadPool"
+
+    name = factory.Sequence(lambda n: f"Pool {n}")
+
+
+class AssignmentRuleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "leads.AssignmentRule"
+
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    priority = factory.Sequence(lambda n: 10 + n)
+    conditions = factory.LazyFunction(list)
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A lead written directly (no intake, no assignment); intake tests call the services."""
+
+    class Meta:
+        model = "leads.Lead"
+
+    name = factory.Sequence(lambda n: f"客户{n}")
+    phone = factory.Sequence(lambda n: f"+86138{n:08d}")
+    source = factory.SubFactory(SourceFactory)
+
+
+def rule_with_reps(reps, **fields):
+    """An active rule whose pool is exactly `reps` (weights from `weights=` if given)."""
+    from leads.models import RulePoolMember
+
+    weights = fields.pop("weights", None) or [1] * len(reps)
+    rule = AssignmentRuleFactory(**fields)
+    for rep, weight in zip(reps, weights, strict=True):
+        RulePoolMember.objects.create(rule=rule, user=rep, weight=weight)
+    return rule

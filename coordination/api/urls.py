@@ -1,5 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
+from leads import api_urls as leads_api_urls
+
 from coordination.api.views import (
     DepartmentViewSet,
     MembershipViewSet,
@@ -13,4 +15,7 @@ router.register("users", UserViewSet, basename="user")
 router.register("memberships", MembershipViewSet, basename="membership")
 router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
+# Each feature app registers its resources on the same router (flat under /api/v1/).
+leads_api_urls.register(router)
+
+urlpatterns = [*leads_api_urls.extra_urlpatterns, *router.urls]

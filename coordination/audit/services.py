@@ -64,3 +64,23 @@ def audit_record(*, actor, verb: str, obj: models.Model, before: dict | None = N
         before=_jsonable(before) if before is not None else None,
         after=_jsonable(after) if after is not None else None,
     )
+
+
+def audit_record_many(*, actor, verb: str, objects: list[models.Model],
+                      after: list[dict | None] | None = None) -> int:
+    """Append one event per object in a single insert (for bulk services)."""
+    if not objects:
+        return 0
+    is_person = actor is not None and getattr(actor, "pk", None) is not None and hasattr(
+        actor, "get_username"
+    )
+    label = _actor_label(actor)[:200]
+    content_type = ContentType.objects.get_for_model(objects[0], for_concrete_model=True)
+    afters = after or [None] * len(objects)
+    AuditEvent.objects.bulk_create([
+        AuditEvent(actor=actor if is_person else None, actor_label=label, verb=verb,
+                   content_type=content_type, object_id=str(obj.pk), object_repr=str(obj)[:200],
+                   after=_jsonable(data) if data is not None else None)
+        for obj, data in zip(objects, afters, strict=True)
+    ], batch_size=500)
+    return len(objects)

@@ -1,0 +1,128 @@
+"""Who may see and act on leads. Used by selectors, pages, API and admin alike."""
+
+from django.db.models import Q
+
+from coordination.org import permissions as org
+from coordination.org.models import DepartmentKind, Membership, Role
+from leads.models import Lead, LeadPool
+
+
+def is_sales(user) -> bool:
+    return org.is_member_of_kind(user, DepartmentKind.SALES)
+
+
+def is_marketing(user) -> bool:
+    return org.is_member_of_kind(user, DepartmentKind.MARKETING)
+
+
+def is_sales_manager(user) -> bool:
+    """A head of a sales department or a sales team lead."""
+    return any(
+        m.department.kind == DepartmentKind.SALES and m.role in {Role.HEAD, Role.LEAD,
+                                                                   Role.EXECUTIVE}
+        for m in org.memberships_of(user)
+    )
+
+
+def sees_all_leads(user) -> bool:
+    """Executives, admins, heads of sales and marketing see every lead; marketing sees the
+    status and outcome of every lead it produced (all leads come from marketing's sources)."""
+    if org.is_superuser(user) or org.is_executive(user):
+        return True
+    return any(
+        m.department.kind in {DepartmentKind.SALES, DepartmentKind.MARKETING}
+        and (m.role in {Role.HEAD, Role.EXECUTIVE} or m.department.kind == DepartmentKind.MARKETING)
+        for m in org.memberships_of(user)
+    )
+
+
+def managed_owner_filter(user) -> Q:
+    """Leads owned by the people a team lead or head manages, as a filter on Lead."""
+    led_teams = org.led_team_ids(user)
+    headed = org.headed_department_ids(user)
+    managed = Membership.objects.filter(Q(team_id__in=led_teams) | Q(department_id__in=headed))
+    return Q(owner__in=managed.values("user"))
+
+
+def pool_filter(user) -> Q:
+    """Leads in pools the user may claim from."""
+    if not is_sales(user):
+        return Q(pk__in=[])
+    team_ids = {m.team_id for m in org.memberships_of(user) if m.team_id}
+    return Q(pool__isnull=False) & (Q(pool__team__isnull=True) | Q(pool__team_id__in=team_ids))
+
+
+def lead_visibility_filter(user) -> Q | None:
+    """A filter on Lead for what `user` may see; None means everything."""
+    if not org.is_person(user):
+        return Q(pk__in=[])
+    if sees_all_leads(user):
+        return None
+    visible = Q(owner=user) | pool_filter(user)
+    if org.led_team_ids(user) or org.headed_department_ids(user):
+        visible |= managed_owner_filter(user)
+    return visible
+
+
+def can_view_lead(user, lead: Lead) -> bool:
+    if org.is_integration(user):
+        return user.has_scope("leads:read")
+    visible = lead_visibility_filter(user)
+    if visible is None:
+        return True
+    if lead.owner_id is not None and lead.owner_id == user.pk:
+        return True
+    return Lead.objects.filter(visible, pk=lead.pk).exists()
+
+
+def can_read_follow_up_notes(user, lead: Lead) -> bool:
+    """Marketing sees status and outcome, never the follow-up notes."""
+    if org.is_integration(user):
+        return user.has_scope("leads:read")
+    if org.is_superuser(user) or org.is_executive(user):
+        return True
+    if is_marketing(user) and not is_sales(user):
+        return False
+    return can_view_lead(user, lead)
+
+
+def can_create_leads(user) -> bool:
+    if org.is_integration(user):
+        return user.has_scope("leads:write")
+    return org.is_superuser(user) or is_marketing(user) or is_sales_manager(user)
+
+
+def can_log_follow_up(user, lead: Lead) -> bool:
+    return org.is_person(user) and lead.owner_id == user.pk
+
+
+def can_reassign_lead(user, lead: Lead) -> bool:
+    """Heads of sales, the team lead of the owner, admins; integrations with leads:write."""
+    if org.is_integration(user):
+        return user.has_scope("leads:write")
+    if org.is_superuser(user):
+        return True
+    if any(m.department.kind == DepartmentKind.SALES and m.role in {Role.HEAD, Role.EXECUTIVE}
+           for m in org.memberships_of(user)):
+        return True
+    if lead.owner_id is None:
+        return False
+    return Membership.objects.filter(user_id=lead.owner_id,
+                                     team_id__in=org.led_team_ids(user)).exists()
+
+
+def can_change_lead_status(user, lead: Lead) -> bool:
+    return can_log_follow_up(user, lead) or can_reassign_lead(user, lead)
+
+
+def can_claim_from(user, pool: LeadPool) -> bool:
+    if not org.is_person(user) or not is_sales(user):
+        return False
+    if pool.team_id is None:
+        return True
+    return any(m.team_id == pool.team_id for m in org.memberships_of(user))
+
+
+org.register(Lead, view=can_view_lead,
+             act=lambda user, lead, action: can_reassign_lead(user, lead)
+             if action in {"change", "reassign"} else org.is_superuser(user))

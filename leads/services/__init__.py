@@ -1,0 +1,43 @@
+"""Services of the leads app, by topic."""
+
+from leads.services.assignment import (
+    lead_assign,
+    lead_assign_auto,
+    rep_pick,
+    rule_conditions_validate,
+    rule_matches,
+)
+from leads.services.intake import (
+    BULK_LIMIT,
+    BulkResult,
+    IntakeResult,
+    lead_bulk_create,
+    lead_clean,
+    lead_create,
+    phone_normalize,
+)
+from leads.services.ladder import ladder_validate
+from leads.services.pool import lead_claim, lead_recycle, pool_for
+from leads.services.sweep import (
+    SweepReport,
+    leads_assign_unassigned,
+    leads_recycle_idle,
+    leads_sweep_first_contact,
+    leads_sweep_next_step,
+)
+from leads.services.work import (
+    follow_up_create,
+    lead_lose,
+    lead_qualify,
+    lead_reassign_manual,
+    lead_win,
+)
+
+__all__ = [
+    "BULK_LIMIT", "BulkResult", "IntakeResult", "SweepReport", "follow_up_create",
+    "ladder_validate", "lead_assign", "lead_assign_auto", "lead_bulk_create", "lead_claim",
+    "lead_clean", "lead_create", "lead_lose", "lead_qualify", "lead_reassign_manual",
+    "lead_recycle", "lead_win", "leads_assign_unassigned", "leads_recycle_idle",
+    "leads_sweep_first_contact", "leads_sweep_next_step", "phone_normalize", "pool_for",
+    "rep_pick", "rule_conditions_validate", "rule_matches",
+]

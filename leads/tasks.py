@@ -1,0 +1,37 @@
+"""Celery tasks of the leads app: thin, named after their services, taking ids."""
+
+from celery import shared_task
+
+from leads.services import (
+    lead_assign_auto,
+    leads_assign_unassigned,
+    leads_recycle_idle,
+    leads_sweep_first_contact,
+    leads_sweep_next_step,
+)
+
+
+@shared_task
+def leads_assign_task(lead_ids: list[int]) -> int:
+    """Assign newly created leads (enqueued after their transaction commits). Idempotent: a
+    lead with an owner is left alone."""
+    return sum(1 for lead_id in lead_ids
+               if lead_assign_auto(lead_id=lead_id).assignment is not None)
+
+
+@shared_task
+def leads_assign_unassigned_task() -> int:
+    return leads_assign_unassigned()
+
+
+@shared_task
+def leads_reassign_overdue_task() -> dict:
+    """Every minute: first-contact misses, then the next-step escalation ladder."""
+    first = leads_sweep_first_contact()
+    ladder = leads_sweep_next_step()
+    return {"first_contact": first.as_dict(), "next_step": ladder.as_dict()}
+
+
+@shared_task
+def leads_recycle_idle_task() -> dict:
+    return leads_recycle_idle().as_dict()
