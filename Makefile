@@ -59,5 +59,9 @@ lock:
 	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 	$(BIN)/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe --no-emit-index-url --no-emit-find-links --extra dev -o requirements-dev.lock pyproject.toml
 
+# A benchmark, not a test: figures beside baselines, as JSON, on the configured database.
+bench: $(STAMP)
+	$(MANAGE) bench_leads $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) var staticfiles

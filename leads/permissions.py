@@ -53,7 +53,13 @@ def pool_filter(user) -> Q:
 
 
 def lead_visibility_filter(user) -> Q | None:
-    """A filter on Lead for what `user` may see; None means everything."""
+    """A filter on Lead for what `user` may see; None means everything.
+
+    An integration holding a leads scope reads every lead (the API has checked the scope the
+    method needs)."""
+    if org.is_integration(user):
+        return None if (user.has_scope("leads:read") or user.has_scope("leads:write")) \
+            else Q(pk__in=[])
     if not org.is_person(user):
         return Q(pk__in=[])
     if sees_all_leads(user):
@@ -113,6 +119,24 @@ def can_reassign_lead(user, lead: Lead) -> bool:
 
 def can_change_lead_status(user, lead: Lead) -> bool:
     return can_log_follow_up(user, lead) or can_reassign_lead(user, lead)
+
+
+def can_read_rules(user) -> bool:
+    """Admins, executives, sales heads and team leads; integrations with leads:read."""
+    if org.is_integration(user):
+        return user.has_scope("leads:read")
+    return org.is_superuser(user) or org.is_executive(user) or is_sales_manager(user)
+
+
+def can_change_rules(user) -> bool:
+    return org.is_superuser(user)
+
+
+def can_change_catalog(user) -> bool:
+    """Sources and campaigns are kept by those who bring leads in: admins and marketing."""
+    if org.is_integration(user):
+        return False
+    return org.is_superuser(user) or can_create_leads(user)
 
 
 def can_claim_from(user, pool: LeadPool) -> bool:

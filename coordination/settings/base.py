@@ -230,6 +230,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two "channel" choice sets: name them so the schema's enums stay stable.
+    "ENUM_NAME_OVERRIDES": {
+        "SourceChannelEnum": "leads.models.Channel",
+        "ContactChannelEnum": "leads.models.ContactChannel",
+    },
 }
 
 LOGGING = {

@@ -18,6 +18,7 @@ from leads.services.intake import (
 )
 from leads.services.ladder import ladder_validate
 from leads.services.pool import lead_claim, lead_recycle, pool_for
+from leads.services.rules import catalog_save, rule_save
 from leads.services.sweep import (
     SweepReport,
     leads_assign_unassigned,
@@ -34,7 +35,8 @@ from leads.services.work import (
 )
 
 __all__ = [
-    "BULK_LIMIT", "BulkResult", "IntakeResult", "SweepReport", "follow_up_create",
+    "BULK_LIMIT", "BulkResult", "IntakeResult", "SweepReport", "catalog_save",
+    "follow_up_create", "rule_save",
     "ladder_validate", "lead_assign", "lead_assign_auto", "lead_bulk_create", "lead_claim",
     "lead_clean", "lead_create", "lead_lose", "lead_qualify", "lead_reassign_manual",
     "lead_recycle", "lead_win", "leads_assign_unassigned", "leads_recycle_idle",
