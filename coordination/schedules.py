@@ -43,4 +43,10 @@ SCHEDULES = [
         crontab="15 2 * * *",
         description="Sends leads with no follow-up for their rule's idle days to the pool.",
     ),
+    Schedule(
+        name="leads: expire import previews",
+        task="leads.tasks.lead_imports_expire_task",
+        crontab="30 3 * * *",
+        description="Cancels file-import previews nobody confirmed within two days.",
+    ),
 ]

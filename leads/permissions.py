@@ -92,6 +92,21 @@ def can_read_follow_up_notes(user, lead: Lead) -> bool:
     return can_view_lead(user, lead)
 
 
+def can_read_notes_in_lists(user) -> bool:
+    """The part of can_read_follow_up_notes that does not depend on the lead, for lists whose
+    rows are already limited to visible leads: marketing never reads notes."""
+    if org.is_integration(user):
+        return user.has_scope("leads:read")
+    if org.is_superuser(user) or org.is_executive(user):
+        return True
+    return org.is_person(user) and not (is_marketing(user) and not is_sales(user))
+
+
+def can_search_follow_ups(user) -> bool:
+    return (is_sales(user) or is_marketing(user) or org.is_executive(user)
+            or org.is_superuser(user))
+
+
 def can_create_leads(user) -> bool:
     if org.is_integration(user):
         return user.has_scope("leads:write")

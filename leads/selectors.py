@@ -174,3 +174,152 @@ def follow_up_list_for(*, user) -> QuerySet[FollowUp]:
         lead_ids = Lead.objects.filter(visible).values("pk")
         queryset = queryset.filter(lead_id__in=lead_ids)
     return queryset
+
+
+# For the pages of the leads app --------------------------------------------------------------
+
+
+def lead_text_filter(text: str) -> Q:
+    """A lead whose name, company, e-mail or WeChat ID contains `text`, or whose phone contains
+    its digits (so "138 0013" finds +8613800138000)."""
+    match = (Q(name__icontains=text) | Q(company__icontains=text) | Q(email__icontains=text)
+             | Q(wechat_id__icontains=text))
+    digits = "".join(character for character in text if character.isdigit())
+    if digits:
+        match |= Q(phone__contains=digits)
+    return match
+
+
+def my_leads_filtered(*, user, now: datetime.datetime, status: str = "",
+                      source_id: int | None = None, overdue_only: bool = False,
+                      text: str = "") -> QuerySet[Lead]:
+    """`my_leads` narrowed by the filters of the My leads page, still the most urgent first."""
+    queryset = my_leads(user=user)
+    if status:
+        queryset = queryset.filter(status=status)
+    if source_id:
+        queryset = queryset.filter(source_id=source_id)
+    if overdue_only:
+        queryset = queryset.filter(deadline__lte=now)
+    if text:
+        queryset = queryset.filter(lead_text_filter(text))
+    return queryset
+
+
+def lead_timeline(*, lead: Lead) -> list[dict]:
+    """Everything that happened to a lead, newest first: its intake (the lead itself, with
+    `created_by` loaded by the caller), every change of owner and every follow-up.
+
+    Two queries however long the history. Each entry is {"at", "kind", "item"} with kind
+    "intake", "assignment" or "follow_up"; at equal times intake comes before an assignment,
+    which comes before a follow-up.
+    """
+    entries = [{"at": lead.created_at, "kind": "intake", "item": lead, "_order": (0, 0)}]
+    for assignment in Assignment.objects.filter(lead=lead).select_related(
+        "to_user", "from_user", "rule", "actor"
+    ):
+        entries.append({"at": assignment.created_at, "kind": "assignment", "item": assignment,
+                        "_order": (1, assignment.pk)})
+    for follow_up in FollowUp.objects.filter(lead=lead).select_related("author"):
+        entries.append({"at": follow_up.created_at, "kind": "follow_up", "item": follow_up,
+                        "_order": (2, follow_up.pk)})
+    entries.sort(key=lambda entry: (entry["at"], entry["_order"]), reverse=True)
+    for entry in entries:
+        del entry["_order"]
+    return entries
+
+
+def lead_duplicates_for(*, lead: Lead, user) -> tuple[Lead | None, list[Lead]]:
+    """The original of a duplicate lead and the other duplicates of that original (or, for an
+    original, its duplicates), as far as `user` may see them. One query."""
+    root_id = lead.duplicate_of_id or lead.pk
+    queryset = Lead.objects.filter(Q(pk=root_id) | Q(duplicate_of_id=root_id)).exclude(pk=lead.pk)
+    visible = lead_visibility_filter(user)
+    if visible is not None:
+        queryset = queryset.filter(visible)
+    original = None
+    duplicates = []
+    for other in queryset.select_related("owner").order_by("created_at", "id"):
+        if other.pk == lead.duplicate_of_id:
+            original = other
+        else:
+            duplicates.append(other)
+    return original, duplicates
+
+
+def sales_members(*, exclude_user_id: int | None = None) -> QuerySet[User]:
+    """Active people of active sales departments, by name: whom a lead can be given to."""
+    queryset = User.objects.filter(
+        pk__in=Membership.objects.filter(department__kind=DepartmentKind.SALES,
+                                         department__is_active=True).values("user"),
+        is_active=True,
+    )
+    if exclude_user_id is not None:
+        queryset = queryset.exclude(pk=exclude_user_id)
+    return queryset.order_by("full_name", "username")
+
+
+def pool_leads_for(*, user) -> QuerySet[Lead]:
+    """Leads waiting in the pools `user` may claim from, the most recently pooled first."""
+    from leads.permissions import pool_filter
+
+    return (
+        Lead.objects.filter(pool_filter(user))
+        .select_related("pool", "source", "campaign")
+        .order_by("-pooled_at", "-id")
+    )
+
+
+def pools_claimable_by(*, user) -> list:
+    """The pools `user` may claim from, with their limits and how many leads wait in each.
+    One query (pools are few; the permission rule decides per pool)."""
+    from leads.models import LeadPool
+    from leads.permissions import can_claim_from, is_sales
+
+    if not is_sales(user):
+        return []
+    pools = (LeadPool.objects.select_related("team").annotate(waiting=Count("leads"))
+             .order_by("name"))
+    return [pool for pool in pools if can_claim_from(user, pool)]
+
+
+def claim_standing(*, user, now: datetime.datetime) -> dict:
+    """What the pool limits are measured against: the leads `user` claimed today and the open
+    leads they hold. One query."""
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            claimed_today=Count(
+                "lead_assignments",
+                filter=Q(lead_assignments__reason=AssignmentReason.CLAIM,
+                         lead_assignments__created_at__gte=start_of_local_day(now)),
+                distinct=True,
+            ),
+            holding=Count("owned_leads", filter=Q(owned_leads__status__in=OPEN_STATUSES),
+                          distinct=True),
+        )
+        .values("claimed_today", "holding")
+        .first()
+    )
+    return row or {"claimed_today": 0, "holding": 0}
+
+
+def follow_up_search(*, user, rep_id: int | None = None,
+                     since: datetime.datetime | None = None,
+                     until: datetime.datetime | None = None, text: str = "",
+                     in_notes: bool = True) -> QuerySet[FollowUp]:
+    """Follow-ups `user` may see, newest first, by rep, time range [since, until) and content:
+    the next step and, when `in_notes` (the reader may read notes), the notes."""
+    queryset = follow_up_list_for(user=user)
+    if rep_id:
+        queryset = queryset.filter(author_id=rep_id)
+    if since is not None:
+        queryset = queryset.filter(created_at__gte=since)
+    if until is not None:
+        queryset = queryset.filter(created_at__lt=until)
+    if text:
+        match = Q(next_step__icontains=text)
+        if in_notes:
+            match |= Q(notes__icontains=text)
+        queryset = queryset.filter(match)
+    return queryset.order_by("-created_at", "-id")

@@ -4,6 +4,7 @@ from celery import shared_task
 
 from leads.services import (
     lead_assign_auto,
+    lead_imports_expire,
     leads_assign_unassigned,
     leads_recycle_idle,
     leads_sweep_first_contact,
@@ -35,3 +36,9 @@ def leads_reassign_overdue_task() -> dict:
 @shared_task
 def leads_recycle_idle_task() -> dict:
     return leads_recycle_idle().as_dict()
+
+
+@shared_task
+def lead_imports_expire_task() -> int:
+    """Daily: cancel import previews nobody confirmed, dropping their rows."""
+    return lead_imports_expire()

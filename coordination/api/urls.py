@@ -1,13 +1,12 @@
 from rest_framework.routers import DefaultRouter
 
-from leads import api_urls as leads_api_urls
-
 from coordination.api.views import (
     DepartmentViewSet,
     MembershipViewSet,
     NotificationViewSet,
     UserViewSet,
 )
+from leads import api_urls as leads_api_urls
 
 router = DefaultRouter()
 router.register("departments", DepartmentViewSet, basename="department")

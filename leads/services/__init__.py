@@ -7,6 +7,16 @@ from leads.services.assignment import (
     rule_conditions_validate,
     rule_matches,
 )
+from leads.services.imports import (
+    ImportPreview,
+    ImportResult,
+    import_commit,
+    import_preview,
+    lead_import_cancel,
+    lead_import_confirm,
+    lead_import_create,
+    lead_imports_expire,
+)
 from leads.services.intake import (
     BULK_LIMIT,
     BulkResult,
@@ -35,7 +45,9 @@ from leads.services.work import (
 )
 
 __all__ = [
-    "BULK_LIMIT", "BulkResult", "IntakeResult", "SweepReport", "catalog_save",
+    "BULK_LIMIT", "BulkResult", "ImportPreview", "ImportResult", "IntakeResult", "SweepReport",
+    "catalog_save", "import_commit", "import_preview", "lead_import_cancel",
+    "lead_import_confirm", "lead_import_create", "lead_imports_expire",
     "follow_up_create", "rule_save",
     "ladder_validate", "lead_assign", "lead_assign_auto", "lead_bulk_create", "lead_claim",
     "lead_clean", "lead_create", "lead_lose", "lead_qualify", "lead_reassign_manual",

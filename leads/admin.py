@@ -1,0 +1,400 @@
+"""The admin of the leads app: where admins configure sources, campaigns, pools and rules.
+
+Leads added here go through intake (`lead_create`) like every other door; owners and statuses
+change only through the services (manual reassignment, follow-ups), never by editing here.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from coordination.audit.admin import AuditedAdminMixin
+from coordination.audit.services import audit_record
+from coordination.errors import ApplicationError
+from coordination.forms import add_application_error
+from coordination.org.admin import PermissionAdminMixin
+from leads.models import (
+    Assignment,
+    AssignmentRule,
+    Campaign,
+    FollowUp,
+    Lead,
+    LeadImport,
+    LeadPool,
+    LeadSettings,
+    LostReason,
+    RulePoolMember,
+    Source,
+)
+from leads.permissions import can_create_leads, can_read_follow_up_notes, lead_visibility_filter
+from leads.services.assignment import rule_conditions_validate
+from leads.services.intake import lead_clean, lead_create
+from leads.services.ladder import ladder_validate
+
+
+class ReadOnlyAdminMixin:
+    """History written by the services: to be read, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _visible_leads(request):
+    """The leads the admin user may see, by the same rule as the pages; None for all."""
+    visible = lead_visibility_filter(request.user)
+    return None if visible is None else Lead.objects.filter(visible).values("pk")
+
+
+# Sources, campaigns, pools, reasons, settings -----------------------------------------------
+
+
+@admin.register(Source)
+class SourceAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "channel", "is_active"]
+    list_filter = ["channel", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "source", "starts_on", "ends_on", "spend", "currency"]
+    list_filter = ["source", "currency"]
+    search_fields = ["name", "source__name"]
+    date_hierarchy = "starts_on"
+    list_select_related = ["source"]
+    autocomplete_fields = ["source"]
+
+
+@admin.register(LeadPool)
+class LeadPoolAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "team", "daily_claim_limit", "holding_capacity", "cooldown_days"]
+    search_fields = ["name"]
+    list_select_related = ["team__department"]
+    autocomplete_fields = ["team"]
+
+
+@admin.register(LostReason)
+class LostReasonAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["label", "code", "recycle"]
+    list_filter = ["recycle"]
+    search_fields = ["label", "code"]
+
+
+@admin.register(LeadSettings)
+class LeadSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """One row for the whole company: it can be changed, not added twice or deleted."""
+
+    list_display = ["__str__", "duplicate_window_days", "default_pool"]
+    list_select_related = ["default_pool"]
+    autocomplete_fields = ["default_pool"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not LeadSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Assignment rules ------------------------------------------------------------------------------
+
+
+class AssignmentRuleForm(forms.ModelForm):
+    class Meta:
+        model = AssignmentRule
+        fields = ["name", "priority", "is_active", "conditions", "team", "strategy", "daily_cap",
+                  "first_contact_sla_minutes", "next_step_sla_minutes", "max_reassignments",
+                  "on_exhausted", "recycle_pool", "recycle_after_idle_days",
+                  "escalation_ladder"]
+        # The model's help texts name "attributes.<name>", which the admin would render as an
+        # HTML tag; the fieldset descriptions below give the full shape instead.
+        help_texts = {
+            "conditions": _("A JSON list of conditions, as described above."),
+            "escalation_ladder": _("A JSON list of steps, as described above."),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        # The same checks as the API: the rule engine would otherwise fail on the first lead.
+        for name, validate in (("conditions", rule_conditions_validate),
+                               ("escalation_ladder", ladder_validate)):
+            if name not in cleaned:  # not even JSON: the field already says so
+                continue
+            value = [] if cleaned[name] is None else cleaned[name]
+            try:
+                validate(value)
+            except ApplicationError as error:
+                add_application_error(self, error)
+            else:
+                cleaned[name] = value
+        return cleaned
+
+
+class RulePoolMemberInline(admin.TabularInline):
+    model = RulePoolMember
+    fields = ["user", "weight"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+# Shown as fieldset descriptions, which the admin renders as HTML: no angle brackets here.
+_CONDITIONS_HELP = _(
+    'Which leads the rule takes. Every condition must match; an empty list [] matches every '
+    'lead. Shape: [{"field": "source", "op": "equals", "value": "Baidu"}, {"field": "region", '
+    '"op": "in", "value": ["上海", "江苏"]}]. Fields: source and campaign (by ID or name), '
+    'region, product_interest, or “attributes.” and the header of an extra column of an '
+    'imported file, such as attributes.行业. '
+    'Operators: equals, in (with a list).')
+_LADDER_HELP = _(
+    'What happens, day by day, after a missed next-step date. Shape: [{"after_days": 0, '
+    '"action": "remind"}, {"after_days": 2, "action": "copy_head"}, {"after_days": 4, '
+    '"action": "reassign"}], in order of days. Actions: remind (the rep), copy_head (the rep '
+    'and the head), reassign (to another rep of the pool). An empty list [] uses that default.')
+
+
+@admin.register(AssignmentRule)
+class AssignmentRuleAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = AssignmentRuleForm
+    inlines = [RulePoolMemberInline]
+    list_display = ["name", "priority", "is_active", "strategy", "team", "daily_cap",
+                    "first_contact_sla_minutes", "recycle_pool"]
+    list_display_links = ["name"]
+    list_editable = ["priority", "is_active"]
+    list_filter = ["is_active", "strategy"]
+    search_fields = ["name"]
+    list_select_related = ["team__department", "recycle_pool"]
+    autocomplete_fields = ["team", "recycle_pool"]
+    fieldsets = [
+        (None, {"fields": ["name", "priority", "is_active"]}),
+        (_("Which leads"), {"fields": ["conditions"], "description": _CONDITIONS_HELP}),
+        (_("Who gets them"), {
+            "fields": ["team", "strategy", "daily_cap"],
+            "description": _("Name reps with weights below, or leave them out to use the "
+                             "active members of the pool team."),
+        }),
+        (_("First contact and reassignment"), {
+            "fields": ["first_contact_sla_minutes", "next_step_sla_minutes", "max_reassignments",
+                       "on_exhausted"],
+        }),
+        (_("Lead pool"), {"fields": ["recycle_pool", "recycle_after_idle_days"]}),
+        (_("Next-step escalation"), {"fields": ["escalation_ladder"],
+                                     "description": _LADDER_HELP}),
+    ]
+
+    def save_related(self, request, form, formsets, change):
+        # The reps of a rule are part of it: record their changes in its audit trail too.
+        before = self._members(form.instance) if change else []
+        super().save_related(request, form, formsets, change)
+        after = self._members(form.instance)
+        if after != before:
+            audit_record(actor=request.user, verb="assignmentrule.members_changed",
+                         obj=form.instance, before={"members": before},
+                         after={"members": after})
+
+    @staticmethod
+    def _members(rule: AssignmentRule) -> list[dict]:
+        return list(rule.members.order_by("user_id").values("user_id", "weight"))
+
+
+# Leads -----------------------------------------------------------------------------------------
+
+_LEAD_INPUT = ["name", "phone", "email", "wechat_id", "company", "region", "product_interest",
+               "campaign", "external_id", "attributes"]
+_LEAD_EDITABLE = ["name", "phone", "email", "wechat_id", "company", "region", "product_interest",
+                  "campaign", "attributes"]
+_LEAD_CONTACT = ["name", "phone", "email", "wechat_id", "company", "region", "product_interest",
+                 "attributes"]
+
+
+class LeadAdminForm(forms.ModelForm):
+    """Checks a lead with intake's own rules (`lead_clean`) and keeps its normalised values,
+    so that the admin shows the same errors on the same fields as the API and the import."""
+
+    class Meta:
+        model = Lead
+        fields = ["source", *_LEAD_INPUT]
+
+    def clean(self):
+        cleaned = super().clean()
+        adding = self.instance.pk is None
+        source = cleaned.get("source") if adding else self.instance.source
+        if source is None or any(name in self.errors for name in _LEAD_INPUT):
+            return cleaned  # one message per field: the form's own comes first
+        data = {name: cleaned.get(name) for name in _LEAD_INPUT if name in self.fields}
+        if not adding:
+            data["external_id"] = self.instance.external_id
+        try:
+            values = lead_clean(data=data, source=source)
+            if adding and not source.is_active:
+                raise ApplicationError(
+                    _("The source “%(source)s” is not active.") % {"source": source},
+                    code="inactive_source", field="source")
+            if adding and values["external_id"] and Lead.objects.filter(
+                source=source, external_id=values["external_id"]
+            ).exists():
+                raise ApplicationError(
+                    _("A lead with this external ID exists for this source."),
+                    code="exists", field="external_id")
+        except ApplicationError as error:
+            add_application_error(self, error)
+            return cleaned
+        for name, value in values.items():
+            if name in self.fields:
+                cleaned[name] = value
+        return cleaned
+
+
+class AssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Assignment
+    fields = ["created_at", "to_user", "from_user", "reason", "rule", "note", "actor"]
+    readonly_fields = fields
+    extra = 0
+    verbose_name_plural = _("assignment history")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("to_user", "from_user", "rule",
+                                                             "actor")
+
+
+class FollowUpInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = FollowUp
+    fields = ["created_at", "author", "channel", "outcome", "notes", "next_step", "next_step_at"]
+    readonly_fields = fields
+    extra = 0
+
+    def has_view_permission(self, request, obj=None):
+        # Marketing sees a lead's status and outcome, never the follow-up notes.
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or can_read_follow_up_notes(request.user, obj))
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+@admin.register(Lead)
+class LeadAdmin(AuditedAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
+    form = LeadAdminForm
+    list_display = ["name", "company", "phone", "source", "campaign", "status", "owner", "pool",
+                    "created_at"]
+    list_filter = ["status", "source", ("owner", admin.RelatedOnlyFieldListFilter), "pool",
+                   "created_at"]
+    search_fields = ["name", "phone", "email", "wechat_id", "company", "external_id"]
+    list_select_related = ["source", "campaign__source", "owner", "pool"]
+    autocomplete_fields = ["source", "campaign"]
+    show_full_result_count = False
+    add_fieldsets = [
+        (None, {"fields": ["source", "campaign", "external_id"]}),
+        (_("Contact"), {"fields": _LEAD_CONTACT}),
+    ]
+    change_fieldsets = [
+        (_("Contact"), {"fields": _LEAD_CONTACT}),
+        (_("Origin"), {"fields": ["source", "campaign", "external_id", "created_by",
+                                  "duplicate_of", "created_at"]}),
+        (_("Work"), {"fields": ["status", "owner", "rule", "pool", "pooled_at", "lost_reason",
+                                "won_value", "won_currency", "closed_at"]}),
+        (_("Timeline"), {"fields": ["assigned_at", "first_contact_due_at", "first_contacted_at",
+                                    "last_follow_up_at", "next_step_due_at", "escalation_step",
+                                    "escalation_due_at", "reassignment_count",
+                                    "unassigned_reason", "updated_at"]}),
+    ]
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.change_fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # Owner and status change only through the services (reassign, follow-ups, win, lose).
+        return [name for _title, options in self.change_fieldsets
+                for name in options["fields"] if name not in _LEAD_EDITABLE]
+
+    def get_inlines(self, request, obj):
+        return [] if obj is None else [AssignmentInline, FollowUpInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        visible = _visible_leads(request)
+        return queryset if visible is None else queryset.filter(pk__in=visible)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and can_create_leads(request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_import": can_create_leads(request.user)}
+        return super().changelist_view(request, extra_context=extra_context)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)  # audited by the mixin
+            return
+        data = {name: form.cleaned_data.get(name) for name in _LEAD_INPUT}
+        try:
+            outcome = lead_create(source=form.cleaned_data["source"], data=data,
+                                  actor=request.user)
+        except ApplicationError as error:  # the source was deactivated after clean()
+            messages.error(request, error.message)
+            raise
+        if not outcome.created:  # created by someone else since clean()
+            messages.warning(request, _("A lead with this external ID already existed; it is "
+                                        "shown instead."))
+        lead = outcome.lead
+        for model_field in Lead._meta.concrete_fields:
+            setattr(obj, model_field.attname, getattr(lead, model_field.attname))
+        obj._state.adding = False
+        obj._state.db = lead._state.db
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "lead", "to_user", "from_user", "reason", "rule", "actor"]
+    list_filter = ["reason", "created_at"]
+    search_fields = ["lead__name", "lead__phone", "to_user__username", "to_user__full_name"]
+    list_select_related = ["lead", "to_user", "from_user", "rule", "actor"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        visible = _visible_leads(request)
+        return queryset if visible is None else queryset.filter(lead_id__in=visible)
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "lead", "author", "channel", "outcome", "next_step_at"]
+    list_filter = ["channel", "outcome", "created_at"]
+    search_fields = ["lead__name", "author__username", "author__full_name"]
+    list_select_related = ["lead", "author"]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        visible = _visible_leads(request)
+        return queryset if visible is None else queryset.filter(lead_id__in=visible)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or can_read_follow_up_notes(request.user, obj.lead))
+
+
+@admin.register(LeadImport)
+class LeadImportAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """The history of file imports; importing itself happens on the import page."""
+
+    list_display = ["created_at", "file_name", "source", "created_by", "status", "row_count",
+                    "created_count", "existing_count", "error_count"]
+    list_filter = ["status", "source"]
+    search_fields = ["file_name", "created_by__username", "created_by__full_name"]
+    list_select_related = ["source", "created_by"]
+    fields = ["file_name", "source", "created_by", "status", "created_at", "imported_at",
+              "row_count", "valid_count", "existing_count", "error_count", "duplicate_count",
+              "created_count", "columns"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        # The rows and problems can run to thousands; the import page shows them.
+        return super().get_queryset(request).defer("rows", "problems")

@@ -1,0 +1,137 @@
+"""Forms of the leads pages. They check the shape of the input; the services decide the rest."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from leads.models import OPEN_STATUSES, ContactChannel, LostReason, Outcome, Source
+from leads.selectors import sales_members
+
+# datetime-local inputs send "2025-03-01T14:30"; the form reads it in the current (the site's)
+# time zone and hands the service an aware datetime.
+DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL_FORMAT)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class MyLeadsFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"), required=False,
+        choices=[("", _("All open"))] + [(status.value, status.label) for status in OPEN_STATUSES])
+    source = forms.ModelChoiceField(label=_("Source"), required=False,
+                                    queryset=Source.objects.order_by("name"),
+                                    empty_label=_("All sources"))
+    overdue = forms.BooleanField(label=_("Overdue only"), required=False)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={
+                            "type": "search",
+                            "placeholder": _("Name, company, phone, e-mail"),
+                        }))
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments; an invalid filter is ignored, not an error."""
+        self.is_valid()  # cleaned_data then holds the valid filters only
+        data = self.cleaned_data
+        source = data.get("source")
+        return {
+            "status": data.get("status") or "",
+            "source_id": source.pk if source else None,
+            "overdue_only": bool(data.get("overdue")),
+            "text": (data.get("q") or "").strip(),
+        }
+
+
+class FollowUpForm(forms.Form):
+    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices,
+                                initial=ContactChannel.CALL)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices,
+                                initial=Outcome.REACHED)
+    next_step = forms.CharField(label=_("Next step"), required=False, max_length=200)
+    next_step_at = forms.DateTimeField(
+        label=_("Next step date"), required=False, widget=DateTimeLocalInput(),
+        input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+        help_text=_("In the site's time zone."))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=5000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReassignForm(forms.Form):
+    to_user = forms.ModelChoiceField(label=_("New owner"), queryset=None,
+                                     empty_label=_("Choose a rep"))
+    note = forms.CharField(label=_("Reason"), max_length=300,
+                           widget=forms.TextInput(attrs={
+                               "placeholder": _("Why is the lead reassigned?")}))
+
+    def __init__(self, *args, exclude_user_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = sales_members(exclude_user_id=exclude_user_id)
+        self.fields["to_user"].label_from_instance = lambda user: user.get_full_name()
+
+
+class WinForm(forms.Form):
+    value = forms.DecimalField(label=_("Deal value (CNY)"), min_value=0, max_digits=14,
+                               decimal_places=2)
+
+
+class LoseForm(forms.Form):
+    reason = forms.ModelChoiceField(label=_("Reason"), queryset=LostReason.objects.all(),
+                                    empty_label=_("Choose a reason"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+
+class FollowUpSearchForm(forms.Form):
+    rep = forms.ModelChoiceField(label=_("Rep"), required=False, queryset=None,
+                                 empty_label=_("All reps"))
+    date_from = forms.DateField(label=_("From"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=_("To"), required=False, widget=DateInput())
+    q = forms.CharField(label=_("Content"), required=False, max_length=100,
+                        widget=forms.TextInput(attrs={"type": "search"}))
+
+    def __init__(self, *args, in_notes: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.in_notes = in_notes
+        self.fields["rep"].queryset = sales_members()
+        self.fields["rep"].label_from_instance = lambda user: user.get_full_name()
+        self.fields["q"].widget.attrs["placeholder"] = (
+            _("Words in the notes or the next step") if in_notes
+            else _("Words in the next step"))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date must not be before the start date."))
+        return data
+
+    def filters(self) -> dict:
+        """The selector's keyword arguments: local days turned into aware [since, until).
+        Invalid filters are left out (and shown as errors by the page)."""
+        self.is_valid()
+        data = self.cleaned_data
+        rep = data.get("rep")
+        start, end = data.get("date_from"), data.get("date_to")
+        return {
+            "rep_id": rep.pk if rep else None,
+            "since": _start_of_day(start) if start else None,
+            "until": _start_of_day(end + datetime.timedelta(days=1)) if end else None,
+            "text": (data.get("q") or "").strip(),
+            "in_notes": self.in_notes,
+        }
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
