@@ -2,7 +2,19 @@
 
 import datetime
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from coordination.org.models import Absence, DepartmentKind, Membership, Role, User
@@ -76,29 +88,31 @@ def rule_pool_user_ids(*, rule: AssignmentRule) -> list[int]:
     )
 
 
-def eligible_reps(*, user_ids, now: datetime.datetime, daily_cap: int | None) -> QuerySet[User]:
-    """Of `user_ids`: active, not absent at `now`, under the daily cap. One query, annotated
-    with today's rule assignments and open leads for the strategies."""
+def eligible_reps(*, user_ids, now: datetime.datetime, daily_cap: int | None,
+                  with_load: bool = False) -> QuerySet[User]:
+    """Of `user_ids`: active, not absent at `now`, under the daily cap. One query.
+
+    Today's rule assignments (for the cap) and the open leads (for the least-loaded strategy,
+    when `with_load`) are counted by correlated subqueries over the (to_user, created_at) and
+    (owner, status) indexes, so the cost follows the pool's reps, not all leads.
+    """
     away = Absence.objects.filter(user=OuterRef("pk"), starts_at__lte=now, ends_at__gt=now)
-    today = start_of_local_day(now)
-    queryset = (
-        User.objects.filter(pk__in=list(user_ids), is_active=True)
-        .exclude(Exists(away))
-        .annotate(
-            assigned_today=Count(
-                "lead_assignments",
-                filter=Q(lead_assignments__created_at__gte=today,
-                         lead_assignments__reason__in=[AssignmentReason.RULE,
-                                                       AssignmentReason.REASSIGNMENT,
-                                                       AssignmentReason.DUPLICATE]),
-                distinct=True,
-            ),
-            open_leads=Count("owned_leads", filter=Q(owned_leads__status__in=OPEN_STATUSES),
-                             distinct=True),
-        )
-    )
+    queryset = (User.objects.filter(pk__in=list(user_ids), is_active=True)
+                .exclude(Exists(away)))
     if daily_cap is not None:
-        queryset = queryset.filter(assigned_today__lt=daily_cap)
+        today = (Assignment.objects.filter(
+            to_user=OuterRef("pk"), created_at__gte=start_of_local_day(now),
+            reason__in=[AssignmentReason.RULE, AssignmentReason.REASSIGNMENT,
+                        AssignmentReason.DUPLICATE])
+            .order_by().values("to_user").annotate(n=Count("pk")).values("n"))
+        queryset = queryset.annotate(
+            assigned_today=Coalesce(Subquery(today, output_field=IntegerField()), 0)
+        ).filter(assigned_today__lt=daily_cap)
+    if with_load:
+        load = (Lead.objects.filter(owner=OuterRef("pk"), status__in=OPEN_STATUSES)
+                .order_by().values("owner").annotate(n=Count("pk")).values("n"))
+        queryset = queryset.annotate(
+            open_leads=Coalesce(Subquery(load, output_field=IntegerField()), 0))
     return queryset
 
 

@@ -1,7 +1,11 @@
 """Celery tasks of the leads app: thin, named after their services, taking ids."""
 
-from celery import shared_task
+import logging
 
+from celery import shared_task
+from django.db import transaction
+
+from coordination.org.calendar import calendar_spec_for
 from leads.services import (
     lead_assign_auto,
     lead_imports_expire,
@@ -11,13 +15,29 @@ from leads.services import (
     leads_sweep_next_step,
 )
 
+logger = logging.getLogger(__name__)
+
 
 @shared_task
 def leads_assign_task(lead_ids: list[int]) -> int:
     """Assign newly created leads (enqueued after their transaction commits). Idempotent: a
-    lead with an owner is left alone."""
-    return sum(1 for lead_id in lead_ids
-               if lead_assign_auto(lead_id=lead_id).assignment is not None)
+    lead with an owner is left alone.
+
+    The batch commits once: each lead runs in its own savepoint, so one that fails is rolled
+    back and logged while the others are kept (and the sweep retries it later).
+    """
+    spec = calendar_spec_for()  # once for the batch, not once per lead
+    assigned = 0
+    with transaction.atomic():
+        for lead_id in lead_ids:
+            try:
+                with transaction.atomic():
+                    if lead_assign_auto(lead_id=lead_id, spec=spec).assignment is not None:
+                        assigned += 1
+            except Exception:
+                logger.exception("Assigning lead %s failed; the periodic sweep retries it",
+                                 lead_id)
+    return assigned
 
 
 @shared_task

@@ -97,7 +97,8 @@ def _ordered_candidates(rule: AssignmentRule, reps: list[User]) -> list[User]:
         counter.user_id: counter
         for counter in RuleRepCounter.objects.filter(rule=rule, user__in=reps)
     }
-    weights = dict(rule.members.values_list("user_id", "weight"))
+    weights = (dict(rule.members.values_list("user_id", "weight"))
+               if rule.strategy == Strategy.WEIGHTED else {})
 
     def count(rep):
         counter = counters.get(rep.pk)
@@ -128,7 +129,8 @@ def rep_pick(*, rule: AssignmentRule, now: datetime.datetime,
     user_ids = [pk for pk in rule_pool_user_ids(rule=rule) if pk not in exclude_ids]
     if not user_ids:
         return None
-    reps = list(eligible_reps(user_ids=user_ids, now=now, daily_cap=rule.daily_cap))
+    reps = list(eligible_reps(user_ids=user_ids, now=now, daily_cap=rule.daily_cap,
+                              with_load=rule.strategy == Strategy.LEAST_LOADED))
     if not reps:
         return None
     return _ordered_candidates(rule, reps)[0]
