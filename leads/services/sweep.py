@@ -59,10 +59,12 @@ def _escalate_to_head(lead: Lead, now, spec, note) -> str:
     head_ids = sales_head_ids(team_id=rule.team_id if rule else None)
     current_is_head = lead.owner_id in head_ids
     if current_is_head:
-        # Already on the head's desk: remind once per SLA period instead of passing it round.
-        lead.first_contact_due_at = business_time_add(start=now, duration=first_contact_sla(rule),
-                                                      spec=spec)
-        lead.save(update_fields=["first_contact_due_at", "updated_at"])
+        # Already on the head's desk: remind instead of passing it round. A lead not yet
+        # contacted is reminded once per SLA period; a worked lead once, at the ladder's end.
+        if lead.first_contacted_at is None:
+            lead.first_contact_due_at = business_time_add(
+                start=now, duration=first_contact_sla(rule), spec=spec)
+            lead.save(update_fields=["first_contact_due_at", "updated_at"])
         notify(recipient=lead.owner, title=_("Escalated lead still not contacted: %(lead)s")
                % {"lead": lead}, target=lead, kind="lead.overdue")
         return "reminded"

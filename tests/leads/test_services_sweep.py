@@ -203,3 +203,32 @@ def test_sweep_query_is_served_by_the_partial_index(reps, source):
         plan = queryset.explain()
         cursor.execute("SET enable_seqscan = on")
     assert "lead_first_contact_due" in plan
+
+
+def test_a_lead_on_the_heads_desk_is_not_passed_round_again(reps, source, head):
+    rule_with_reps(reps, max_reassignments=0)
+    lead = assigned_lead(source)
+    leads_sweep_first_contact(now=after_deadline(lead))
+    lead.refresh_from_db()
+    assert lead.owner == head
+    moment = after_deadline(lead)
+    report = leads_sweep_first_contact(now=moment)
+    lead.refresh_from_db()
+    assert report.reminded == 1
+    assert lead.owner == head
+    assert lead.first_contact_due_at > moment
+    assert Notification.objects.filter(recipient=head, kind="lead.overdue").count() == 1
+
+
+def test_a_worked_lead_missed_by_the_head_ends_the_ladder_without_looping(reps, source, head):
+    lead = worked_lead(source, reps, max_reassignments=0,
+                       escalation_ladder=[{"after_days": 0, "action": "reassign"}])
+    leads_sweep_next_step(now=lead.next_step_due_at + MINUTE)
+    lead.refresh_from_db()
+    assert lead.owner == head
+    leads_sweep_next_step(now=lead.next_step_due_at + MINUTE)
+    leads_sweep_next_step(now=lead.next_step_due_at + 2 * MINUTE)
+    lead.refresh_from_db()
+    assert lead.owner == head
+    assert lead.escalation_due_at is None
+    assert Assignment.objects.filter(lead=lead, reason="escalation").count() == 1
