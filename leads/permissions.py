@@ -24,6 +24,14 @@ def is_sales_manager(user) -> bool:
     )
 
 
+def is_sales_head(user) -> bool:
+    """A head of a sales department (responsible for its default queue)."""
+    return org.is_superuser(user) or any(
+        m.department.kind == DepartmentKind.SALES and m.role in {Role.HEAD, Role.EXECUTIVE}
+        for m in org.memberships_of(user)
+    )
+
+
 def sees_all_leads(user) -> bool:
     """Executives, admins, heads of sales and marketing see every lead; marketing sees the
     status and outcome of every lead it produced (all leads come from marketing's sources)."""

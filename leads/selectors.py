@@ -337,3 +337,16 @@ def follow_up_search(*, user, rep_id: int | None = None,
             match |= Q(notes__icontains=text)
         queryset = queryset.filter(match)
     return queryset.order_by("-created_at", "-id")
+
+
+def default_queue_for(*, user, limit: int = 50) -> list[Lead]:
+    """Leads no rule could place (no owner, not in a pool, still new), for the heads who are
+    responsible for them: the oldest first."""
+    from leads.permissions import sees_all_leads
+
+    if not sees_all_leads(user):
+        return []
+    return list(
+        Lead.objects.filter(owner__isnull=True, pool__isnull=True, status="new")
+        .select_related("source", "campaign").order_by("created_at", "id")[:limit]
+    )

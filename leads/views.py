@@ -47,11 +47,13 @@ from leads.permissions import (
     can_search_follow_ups,
     can_view_lead,
     is_sales,
+    is_sales_head,
     is_sales_manager,
 )
 from leads.selectors import (
     claim_standing,
     deadline_expression,
+    default_queue_for,
     follow_up_search,
     lead_duplicates_for,
     lead_timeline,
@@ -454,8 +456,10 @@ def team_page(request):
         "overdue_leads": sum(row["overdue_leads"] for row in rows),
         "reassigned_today": sum(row["reassigned_today"] for row in rows),
     }
+    queue = default_queue_for(user=request.user) if is_sales_head(request.user) else []
     return render(request, "leads/team.html",
-                  {"rows": rows, "totals": totals, "now": now, "nav_current": "team"})
+                  {"rows": rows, "totals": totals, "now": now, "nav_current": "team",
+                   "queue": queue, "show_queue": is_sales_head(request.user)})
 
 
 # The lead pool -------------------------------------------------------------------------------

@@ -502,6 +502,20 @@ def test_team_page_shows_each_reps_open_overdue_and_reassigned_leads(client):
     assert response.context["totals"]["overdue_leads"] == 1
 
 
+def test_head_sees_the_default_queue_and_a_team_lead_does_not(client):
+    from leads.services import lead_assign_auto
+
+    team = _sales_team()
+    stray = LeadFactory(region="火星")
+    lead_assign_auto(lead_id=stray.pk)  # no rule: the default queue
+    client.force_login(team["head"])
+    response = client.get(reverse("leads:team"))
+    assert [lead.pk for lead in response.context["queue"]] == [stray.pk]
+    assert 'id="default-queue"' in response.content.decode()
+    client.force_login(team["team_lead"])
+    assert 'id="default-queue"' not in client.get(reverse("leads:team")).content.decode()
+
+
 def test_team_lead_sees_their_team(client):
     team = _sales_team()
     _assigned(team["rep"])
@@ -531,8 +545,8 @@ def test_team_page_query_count_does_not_grow_with_the_team(client, django_assert
                                   reason=AssignmentReason.REASSIGNMENT)
     client.force_login(head)
 
-    # The reps with their counts, today's reassignments away from them.
-    with django_assert_num_queries(SESSION_AND_USER + LAYOUT + 2):
+    # The reps with their counts, today's reassignments away from them, the default queue.
+    with django_assert_num_queries(SESSION_AND_USER + LAYOUT + 3):
         response = client.get(reverse("leads:team"))
     assert response.status_code == 200
     assert len(response.context["rows"]) == size + 1
