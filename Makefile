@@ -30,6 +30,7 @@ migrate: $(STAMP) var
 # Demo data is loaded once: the marker file records that it was.
 var/.demo-seeded: | migrate
 	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo_leads
 	touch var/.demo-seeded
 
 seed: migrate var/.demo-seeded
