@@ -2,22 +2,36 @@
 
 Leads added here go through intake (`lead_create`) like every other door; owners and statuses
 change only through the services (manual reassignment, follow-ups), never by editing here.
+Files of leads are imported here through the same services as on the import page: upload,
+a preview row by row, then all valid rows or none.
 """
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.formats import number_format
+from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from coordination.audit.admin import AuditedAdminMixin
 from coordination.audit.services import audit_record
 from coordination.errors import ApplicationError
+from coordination.errors import PermissionDenied as NotAllowed
 from coordination.forms import add_application_error
 from coordination.org.admin import PermissionAdminMixin
+from leads.import_views import PROBLEMS_SHOWN, ImportUploadForm
 from leads.models import (
     Assignment,
     AssignmentRule,
     Campaign,
     FollowUp,
+    ImportStatus,
     Lead,
     LeadImport,
     LeadPool,
@@ -28,6 +42,17 @@ from leads.models import (
 )
 from leads.permissions import can_create_leads, can_read_follow_up_notes, lead_visibility_filter
 from leads.services.assignment import rule_conditions_validate
+from leads.services.imports import (
+    FIELD_LABELS,
+    HEADER_ALIASES,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    can_manage_lead_import,
+    lead_import_cancel,
+    lead_import_confirm,
+    lead_import_create,
+    problem_rows,
+)
 from leads.services.intake import lead_clean, lead_create
 from leads.services.ladder import ladder_validate
 
@@ -325,8 +350,129 @@ class LeadAdmin(AuditedAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
         return super().has_add_permission(request) and can_create_leads(request.user)
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "can_import": can_create_leads(request.user)}
+        extra_context = {**(extra_context or {}), "can_import": self.has_add_permission(request)}
         return super().changelist_view(request, extra_context=extra_context)
+
+    # File import: the import page's services behind the admin's look ---------------------
+
+    def get_urls(self):
+        info = f"{self.opts.app_label}_{self.opts.model_name}"
+        wrap = self.admin_site.admin_view
+        # Before the model's own URLs: their "<path:object_id>/" would take "import/" too.
+        return [
+            path("import/", wrap(self.import_upload_view), name=f"{info}_import"),
+            path("import/<int:pk>/", wrap(self.import_preview_view),
+                 name=f"{info}_import_preview"),
+            path("import/<int:pk>/confirm/", wrap(require_POST(self.import_confirm_view)),
+                 name=f"{info}_import_confirm"),
+            path("import/<int:pk>/cancel/", wrap(require_POST(self.import_cancel_view)),
+                 name=f"{info}_import_cancel"),
+            *super().get_urls(),
+        ]
+
+    def _require_importer(self, request) -> None:
+        # has_add_permission is the admin's "add lead" permission and can_create_leads, the
+        # rule the import page and the API answer to.
+        if not (self.has_add_permission(request) and can_create_leads(request.user)):
+            raise PermissionDenied
+
+    def _import_context(self, request, title) -> dict:
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": title,
+            "has_view_permission": self.has_view_permission(request),
+        }
+
+    def _import_url(self, name: str, lead_import: LeadImport | None = None) -> str:
+        args = [] if lead_import is None else [lead_import.pk]
+        return reverse(f"admin:leads_lead_{name}", args=args, current_app=self.admin_site.name)
+
+    def _changelist_url(self) -> str:
+        return reverse("admin:leads_lead_changelist", current_app=self.admin_site.name)
+
+    def import_upload_view(self, request):
+        self._require_importer(request)
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                lead_import = lead_import_create(source=form.cleaned_data["source"],
+                                                 file=form.cleaned_data["file"],
+                                                 actor=request.user)
+            except ApplicationError as error:  # the file cannot be read: shown on its field
+                add_application_error(form, error)
+            else:
+                return redirect(self._import_url("import_preview", lead_import))
+        adminform = helpers.AdminForm(form, [(None, {"fields": ["source", "file"]})], {})
+        return TemplateResponse(request, "admin/leads/lead/import_upload.html", {
+            **self._import_context(request, _("Import leads")),
+            "adminform": adminform,
+            "form": form,
+            "errors": helpers.AdminErrorList(form, []),
+            "header_aliases": [(FIELD_LABELS[name], aliases)
+                               for name, aliases in HEADER_ALIASES.items()],
+            "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
+            "max_rows": number_format(MAX_ROWS, force_grouping=True),
+        })
+
+    def import_preview_view(self, request, pk: int):
+        """What the import would do, or, once done, what it did; the stored preview is shown,
+        the file is not read again."""
+        self._require_importer(request)
+        lead_import = get_object_or_404(
+            LeadImport.objects.select_related("source", "created_by"), pk=pk)
+        is_previewed = lead_import.status == ImportStatus.PREVIEWED
+        return TemplateResponse(request, "admin/leads/lead/import_preview.html", {
+            **self._import_context(request, (
+                gettext("Check the import of “%(file)s”") if is_previewed
+                else gettext("Import of “%(file)s”")) % {"file": lead_import.file_name}),
+            "lead_import": lead_import,
+            "is_previewed": is_previewed,
+            "is_imported": lead_import.status == ImportStatus.IMPORTED,
+            "problems": problem_rows(lead_import, limit=PROBLEMS_SHOWN),
+            "problems_hidden": max(len(lead_import.problems) - PROBLEMS_SHOWN, 0),
+            "may_manage": can_manage_lead_import(request.user, lead_import),
+        })
+
+    def _managed_import(self, request, pk: int) -> LeadImport:
+        self._require_importer(request)
+        lead_import = get_object_or_404(LeadImport.objects.select_related("source"), pk=pk)
+        if not can_manage_lead_import(request.user, lead_import):
+            raise PermissionDenied
+        return lead_import
+
+    def import_confirm_view(self, request, pk: int):
+        lead_import = self._managed_import(request, pk)
+        already = lead_import.status == ImportStatus.IMPORTED
+        try:
+            lead_import = lead_import_confirm(lead_import=lead_import, actor=request.user)
+        except NotAllowed:
+            raise PermissionDenied from None
+        except ApplicationError as error:  # cancelled, or a row no longer passes intake
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(self._import_url("import_preview", lead_import))
+        outcome = _import_outcome(lead_import)
+        if already:  # a double click or a reload: the service imported nothing more
+            already_done = gettext("This file has already been imported.")
+            self.message_user(request, f"{already_done} {outcome}", messages.WARNING)
+        else:
+            self.message_user(request, gettext("“%(file)s” imported. %(outcome)s") % {
+                "file": lead_import.file_name, "outcome": outcome}, messages.SUCCESS)
+        return redirect(self._changelist_url())
+
+    def import_cancel_view(self, request, pk: int):
+        lead_import = self._managed_import(request, pk)
+        try:
+            lead_import_cancel(lead_import=lead_import, actor=request.user)
+        except NotAllowed:
+            raise PermissionDenied from None
+        except ApplicationError as error:  # already imported: nothing to cancel
+            self.message_user(request, error.message, messages.ERROR)
+            return redirect(self._import_url("import_preview", lead_import))
+        self.message_user(
+            request, gettext("The import of “%(file)s” was cancelled; nothing was imported.")
+            % {"file": lead_import.file_name}, messages.SUCCESS)
+        return redirect(self._changelist_url())
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -347,6 +493,18 @@ class LeadAdmin(AuditedAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
             setattr(obj, model_field.attname, getattr(lead, model_field.attname))
         obj._state.adding = False
         obj._state.db = lead._state.db
+
+
+def _import_outcome(lead_import: LeadImport) -> str:
+    """How many leads an import created and how many already existed, in the words of the
+    import page."""
+    created, existing = lead_import.created_count or 0, lead_import.existing_count
+    created_text = ngettext("%(counter)s lead created.", "%(counter)s leads created.",
+                            created) % {"counter": created}
+    existing_text = ngettext("%(counter)s already existed and was skipped.",
+                             "%(counter)s already existed and were skipped.",
+                             existing) % {"counter": existing}
+    return f"{created_text} {existing_text}"
 
 
 @admin.register(Assignment)
@@ -392,9 +550,17 @@ class LeadImportAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["source", "created_by"]
     fields = ["file_name", "source", "created_by", "status", "created_at", "imported_at",
               "row_count", "valid_count", "existing_count", "error_count", "duplicate_count",
-              "created_count", "columns"]
+              "created_count", "columns", "rows_link"]
     readonly_fields = fields
 
     def get_queryset(self, request):
-        # The rows and problems can run to thousands; the import page shows them.
+        # The rows and problems can run to thousands; the import's own page shows them.
         return super().get_queryset(request).defer("rows", "problems")
+
+    @admin.display(description=_("rows and problems"))
+    def rows_link(self, obj):
+        # A preview left unconfirmed can be taken up again from its history.
+        url = reverse("admin:leads_lead_import_preview", args=[obj.pk],
+                      current_app=self.admin_site.name)
+        return format_html('<a href="{}" id="lead-import-rows-link">{}</a>', url,
+                           _("Show the rows and problems"))

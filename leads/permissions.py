@@ -24,6 +24,13 @@ def is_sales_manager(user) -> bool:
     )
 
 
+def can_list_leads(user) -> bool:
+    """Who gets the All leads page: whoever sees more than their own leads (executives,
+    admins, sales heads, marketing) and the sales team leads, who see their team's.
+    lead_list_for decides which leads each of them sees."""
+    return sees_all_leads(user) or is_sales_manager(user)
+
+
 def is_sales_head(user) -> bool:
     """A head of a sales department (responsible for its default queue)."""
     return org.is_superuser(user) or any(

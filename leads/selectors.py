@@ -350,3 +350,46 @@ def default_queue_for(*, user, limit: int = 50) -> list[Lead]:
         Lead.objects.filter(owner__isnull=True, pool__isnull=True, status="new")
         .select_related("source", "campaign").order_by("created_at", "id")[:limit]
     )
+
+
+ALL_LEADS_ORDERINGS = ("newest", "deadline")
+
+
+def lead_list_filtered(*, user, now: datetime.datetime, status: str = "",
+                       source_id: int | None = None, campaign_id: int | None = None,
+                       owner_id: int | None = None, region: str = "",
+                       overdue_only: bool = False,
+                       created_since: datetime.datetime | None = None,
+                       created_until: datetime.datetime | None = None,
+                       unassigned_only: bool = False, in_pool_only: bool = False,
+                       text: str = "", order: str = "newest") -> QuerySet[Lead]:
+    """`lead_list_for` narrowed by the filters of the All leads page: created in
+    [created_since, created_until); "unassigned" is the default queue (no owner, not in a
+    pool). Ordered newest first, or by `order="deadline"` the soonest deadline first (leads
+    without a running clock last)."""
+    queryset = lead_list_for(user=user)
+    if status:
+        queryset = queryset.filter(status=status)
+    if source_id:
+        queryset = queryset.filter(source_id=source_id)
+    if campaign_id:
+        queryset = queryset.filter(campaign_id=campaign_id)
+    if owner_id:
+        queryset = queryset.filter(owner_id=owner_id)
+    if region:
+        queryset = queryset.filter(region__icontains=region)
+    if overdue_only:
+        queryset = queryset.filter(deadline__lte=now)
+    if created_since is not None:
+        queryset = queryset.filter(created_at__gte=created_since)
+    if created_until is not None:
+        queryset = queryset.filter(created_at__lt=created_until)
+    if unassigned_only:
+        queryset = queryset.filter(owner__isnull=True, pool__isnull=True)
+    if in_pool_only:
+        queryset = queryset.filter(pool__isnull=False)
+    if text:
+        queryset = queryset.filter(lead_text_filter(text))
+    if order == "deadline":
+        return queryset.order_by(F("deadline").asc(nulls_last=True), "-created_at", "-id")
+    return queryset.order_by("-created_at", "-id")

@@ -3,7 +3,7 @@
 import logging
 
 from celery import shared_task
-from django.db import transaction
+from celery.exceptions import SoftTimeLimitExceeded
 
 from coordination.org.calendar import calendar_spec_for
 from leads.services import (
@@ -23,20 +23,20 @@ def leads_assign_task(lead_ids: list[int]) -> int:
     """Assign newly created leads (enqueued after their transaction commits). Idempotent: a
     lead with an owner is left alone.
 
-    The batch commits once: each lead runs in its own savepoint, so one that fails is rolled
-    back and logged while the others are kept (and the sweep retries it later).
+    Each lead is assigned in its own transaction (lead_assign_auto owns it), so locks are held
+    for one lead at a time and one that fails is logged while the others go on; the periodic
+    sweep of unassigned leads retries it.
     """
     spec = calendar_spec_for()  # once for the batch, not once per lead
     assigned = 0
-    with transaction.atomic():
-        for lead_id in lead_ids:
-            try:
-                with transaction.atomic():
-                    if lead_assign_auto(lead_id=lead_id, spec=spec).assignment is not None:
-                        assigned += 1
-            except Exception:
-                logger.exception("Assigning lead %s failed; the periodic sweep retries it",
-                                 lead_id)
+    for lead_id in lead_ids:
+        try:
+            if lead_assign_auto(lead_id=lead_id, spec=spec).assignment is not None:
+                assigned += 1
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:
+            logger.exception("Assigning lead %s failed; the periodic sweep retries it", lead_id)
     return assigned
 
 

@@ -5,6 +5,7 @@ from leads import views
 app_name = "leads"
 
 urlpatterns = [
+    path("", views.all_leads_page, name="list"),
     path("mine/", views.my_leads_page, name="mine"),
     path("team/", views.team_page, name="team"),
     path("pool/", views.pool_page, name="pool"),

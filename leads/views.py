@@ -1,5 +1,5 @@
-"""Pages of the leads app: My leads, the lead page, the team board, the lead pool and the
-follow-up search with its exports.
+"""Pages of the leads app: My leads, All leads, the lead page, the team board, the lead pool
+and the follow-up search with its exports.
 
 Views read through the selectors, act through one service call each and decide nothing a
 service decides; what the templates show is prepared here, so that they stay logic-free.
@@ -29,6 +29,7 @@ from coordination.errors import ApplicationError
 from coordination.errors import PermissionDenied as NotAllowed
 from coordination.forms import add_application_error
 from leads.forms import (
+    AllLeadsFilterForm,
     FollowUpForm,
     FollowUpSearchForm,
     LoseForm,
@@ -40,6 +41,7 @@ from leads.models import WORKED_STATUSES, ContactChannel, Lead, LeadStatus, Outc
 from leads.permissions import (
     can_change_lead_status,
     can_claim_from,
+    can_list_leads,
     can_log_follow_up,
     can_read_follow_up_notes,
     can_read_notes_in_lists,
@@ -56,6 +58,7 @@ from leads.selectors import (
     default_queue_for,
     follow_up_search,
     lead_duplicates_for,
+    lead_list_filtered,
     lead_timeline,
     my_leads_filtered,
     pool_leads_for,
@@ -72,6 +75,8 @@ from leads.services import (
 )
 
 PAGE_SIZE = 25
+# All leads is read, not worked row by row: a longer page, fewer clicks.
+ALL_LEADS_PAGE_SIZE = 50
 # Exports stop here: a spreadsheet of more follow-ups than this is read by nobody, and the cap
 # keeps one request from tying up a worker. The page says so.
 EXPORT_LIMIT = 50_000
@@ -235,6 +240,55 @@ def my_leads_page(request):
     return render(request, "leads/my_leads.html", _my_leads_context(request, request.GET))
 
 
+# All leads -----------------------------------------------------------------------------------
+
+
+def _owner_column(lead: Lead) -> tuple[str, str]:
+    """What the owner column shows, as (kind, text): "owner", "pool" or "unassigned"."""
+    if lead.owner_id is not None:
+        return "owner", lead.owner.get_full_name()
+    if lead.pool_id is not None:
+        return "pool", _("Lead pool: %(pool)s") % {"pool": lead.pool.name}
+    return "unassigned", _("Unassigned")
+
+
+@login_required
+@require_GET
+def all_leads_page(request):
+    """Every lead the user may see, filtered and sorted, for those who see more than their
+    own; a rep is sent to My leads. Shows no follow-up notes (marketing must not read them)."""
+    user = request.user
+    if not can_list_leads(user):
+        if is_sales(user):
+            return redirect("leads:mine")
+        raise PermissionDenied
+    now = timezone.now()
+    params = request.GET
+    filter_form = AllLeadsFilterForm(params)
+    queryset = lead_list_filtered(user=user, now=now, **filter_form.filters())
+    page = Paginator(queryset, ALL_LEADS_PAGE_SIZE).get_page(params.get("page"))
+    rows = []
+    for lead in page.object_list:
+        countdown = _countdown(lead.deadline, now)
+        owner_kind, owner_text = _owner_column(lead)
+        rows.append({
+            "lead": lead,
+            "owner_kind": owner_kind,
+            "owner_text": owner_text,
+            "countdown": countdown,
+            "clock_label": _clock_label(lead),
+            "overdue": bool(countdown and countdown["overdue"]),
+        })
+    return render(request, "leads/all_leads.html", {
+        "page": page,
+        "rows": rows,
+        "filter_form": filter_form,
+        "filtered": any(params.get(name) for name in AllLeadsFilterForm.FILTER_NAMES),
+        "page_query": _page_query(params),
+        "nav_current": "leads",
+    })
+
+
 # The lead page -------------------------------------------------------------------------------
 
 
@@ -283,7 +337,8 @@ def _detail_context(request, lead: Lead, bound: dict | None = None) -> dict:
         "may_claim": may_claim,
         "has_actions": bool(may_follow_up or may_reassign or may_change or may_claim),
         "return_to": reverse("leads:detail", args=[lead.pk]),
-        "nav_current": "my_leads" if lead.owner_id == user.pk else "",
+        "nav_current": "my_leads" if lead.owner_id == user.pk
+        else "leads" if can_list_leads(user) else "",
     }
 
 

@@ -4,17 +4,29 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 
 from coordination.errors import ApplicationError
 from coordination.notifications.models import Notification
 
 
+def _render(text, values: dict) -> str:
+    """A lazy translation is a template and gets the params; plain text (a note a person
+    wrote) is shown as it is, even if it contains a % sign."""
+    if isinstance(text, Promise) and values:
+        return str(text) % values
+    return str(text)
+
+
 @transaction.atomic
-def notify(*, recipient, title, body="", target: models.Model | None = None, url: str = "",
-           kind: str = "", email: bool = True) -> Notification:
+def notify(*, recipient, title, body="", params: dict | None = None,
+           target: models.Model | None = None, url: str = "", kind: str = "",
+           email: bool = True) -> Notification:
     """Put a notification in `recipient`'s inbox and, if wanted, e-mail it.
 
-    `title` and `body` may be lazy translations: they are rendered in the recipient's language.
+    `title` and `body` may be lazy translations with %(name)s placeholders filled from
+    `params`: both are rendered in the recipient's language, not the actor's (so pass the lazy
+    template and its params, not an already formatted string). Params may be lazy too.
     The e-mail is sent by a Celery task once the calling transaction commits, so that a rolled
     back change notifies nobody.
     """
@@ -23,7 +35,9 @@ def notify(*, recipient, title, body="", target: models.Model | None = None, url
                                field="recipient")
     language = recipient.preferred_language or settings.LANGUAGE_CODE
     with translation.override(language):
-        title_text, body_text = str(title)[:200], str(body)
+        values = {key: str(value) for key, value in (params or {}).items()}
+        title_text = _render(title, values)[:200]
+        body_text = _render(body, values)
     notification = Notification.objects.create(
         recipient=recipient,
         kind=kind,

@@ -82,7 +82,7 @@ def membership_create(*, user: User, department: Department, role: str = Role.ME
     """Add `user` to `department`. Refuses an adjudicator in sales or marketing, a team of
     another department, and a second membership in the same department."""
     # Lock the person: two concurrent changes could otherwise each pass the adjudicator rule.
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     _check_against_existing(user=user, department=department, team=team, role=role,
                             is_adjudicator=is_adjudicator, is_inspector=is_inspector,
                             exclude_pk=None)
@@ -113,7 +113,7 @@ def membership_update(*, membership: Membership, actor=None, **changes) -> Membe
             % {"fields": ", ".join(sorted(unknown))},
             code="unknown_field",
         )
-    User.objects.select_for_update().filter(pk=membership.user_id).first()
+    User.objects.select_for_update(no_key=True).filter(pk=membership.user_id).first()
     before = audit_snapshot(membership)
     values = {name: getattr(membership, name) for name in allowed} | changes
     _check_against_existing(user=membership.user, exclude_pk=membership.pk, **values)

@@ -16,11 +16,16 @@ class NavItem:
     label: object
     url_name: str
     visible: Callable[[object], bool]
+    # Current only on its own address, not on the pages below it: "Leads" (/leads/) is not
+    # the current entry on a lead's page or on /leads/import/.
+    exact: bool = False
 
 
 NAVIGATION: list[NavItem] = [
     NavItem("home", _("Home"), "home", permissions.is_person),
     NavItem("my_leads", _("My leads"), "leads:mine", lead_permissions.is_sales),
+    NavItem("leads", _("Leads"), "leads:list",
+            lead_permissions.can_list_leads, exact=True),
     NavItem("team", _("Team"), "leads:team", lead_permissions.is_sales_manager),
     NavItem("pool", _("Lead pool"), "leads:pool", lead_permissions.is_sales),
     NavItem("follow_ups", _("Follow-ups"), "leads:follow_ups",
@@ -37,8 +42,9 @@ NAVIGATION: list[NavItem] = [
 
 def navigation_for(user, path: str = "") -> list[dict]:
     """The entries `user` may see; the one whose address is the longest prefix of `path` is
-    current ("/" only when it is the whole path)."""
+    current ("/" and the `exact` entries only when it is the whole path)."""
     items = []
+    matches = []
     for item in NAVIGATION:
         if not item.visible(user):
             continue
@@ -48,9 +54,11 @@ def navigation_for(user, path: str = "") -> list[dict]:
             # A page another part of the project has not wired yet: leave it out, do not
             # break every page.
             continue
-        items.append({"key": item.key, "label": item.label, "url": url, "current": False})
-    matches = [item for item in items
-               if path == item["url"] or (item["url"] != "/" and path.startswith(item["url"]))]
+        entry = {"key": item.key, "label": item.label, "url": url, "current": False}
+        items.append(entry)
+        exact = item.exact or url == "/"
+        if path == url or (not exact and path.startswith(url)):
+            matches.append(entry)
     if matches:
-        max(matches, key=lambda item: len(item["url"]))["current"] = True
+        max(matches, key=lambda entry: len(entry["url"]))["current"] = True
     return items

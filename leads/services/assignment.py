@@ -189,23 +189,25 @@ def lead_assign(*, lead: Lead, rep: User | None, reason: str, rule: AssignmentRu
                  after={"owner_id": rep.pk if rep else None, "rule_id": rule.pk if rule else None,
                         "note": note})
     if rep is not None:
-        notify(recipient=rep, title=_("New lead for you: %(lead)s") % {"lead": lead},
-               body=_("Contact them before %(due)s.") % {
-                   "due": timezone.localtime(lead.current_deadline).strftime("%Y-%m-%d %H:%M")}
-               if lead.current_deadline else "",
+        deadline = lead.current_deadline
+        notify(recipient=rep, title=_("New lead for you: %(lead)s"),
+               body=_("Contact them before %(due)s.") if deadline else "",
+               params={"lead": str(lead), "due": timezone.localtime(deadline).strftime(
+                   "%Y-%m-%d %H:%M") if deadline else ""},
                target=lead, kind="lead.assigned")
     if previous_owner_id and previous_owner_id != getattr(rep, "pk", None):
         notify(recipient=User.objects.get(pk=previous_owner_id),
-               title=_("Lead taken back: %(lead)s") % {"lead": lead},
-               body=_("Reason: %(reason)s") % {"reason": assignment.get_reason_display()},
+               title=_("Lead taken back: %(lead)s"), body=_("Reason: %(reason)s"),
+               params={"lead": str(lead),
+                       "reason": AssignmentReason(assignment.reason).label},
                target=lead, kind="lead.reassigned")
     return assignment
 
 
 def _notify_queue_heads(lead: Lead, rule: AssignmentRule | None, why) -> None:
     for head in User.objects.filter(pk__in=sales_head_ids(team_id=rule.team_id if rule else None)):
-        notify(recipient=head, title=_("Lead waiting in the default queue: %(lead)s")
-               % {"lead": lead}, body=why, target=lead, kind="lead.unassigned")
+        notify(recipient=head, title=_("Lead waiting in the default queue: %(lead)s"),
+               body=why, params={"lead": str(lead)}, target=lead, kind="lead.unassigned")
 
 
 @dataclass
@@ -237,8 +239,10 @@ def lead_assign_auto(*, lead_id: int, now: datetime.datetime | None = None,
         for rule in AssignmentRule.objects.filter(is_active=True).order_by("priority", "id"):
             if not rule_matches(rule, lead):
                 continue
-            # Lock the rule: concurrent workers pick from its pool one after the other.
-            AssignmentRule.objects.select_for_update().filter(pk=rule.pk).first()
+            # Lock the rule: concurrent workers pick from its pool one after the other. FOR NO
+            # KEY UPDATE does not block inserts that reference the rule (assignments), so it
+            # cannot deadlock with a claim or the sweep writing one.
+            AssignmentRule.objects.select_for_update(no_key=True).filter(pk=rule.pk).first()
             rep = rep_pick(rule=rule, now=now)
             if rep is not None:
                 return AutoResult(lead_assign(lead=lead, rep=rep, reason=AssignmentReason.RULE,

@@ -49,8 +49,8 @@ def lead_recycle(*, lead: Lead, pool: LeadPool, note: str = "", actor=None,
         from coordination.notifications.services import notify
 
         notify(recipient=User.objects.get(pk=previous_owner_id),
-               title=gettext_lazy("Lead moved to the lead pool: %(lead)s") % {"lead": lead},
-               body=note, target=lead, kind="lead.recycled")
+               title=gettext_lazy("Lead moved to the lead pool: %(lead)s"),
+               body=note, params={"lead": str(lead)}, target=lead, kind="lead.recycled")
     return assignment
 
 
@@ -63,8 +63,9 @@ def lead_claim(*, lead: Lead, user: User, now: datetime.datetime | None = None) 
     cool-down for a previous owner of the lead.
     """
     now = now or timezone.now()
-    # One claim at a time per rep, so that two tabs cannot pass the limits together.
-    User.objects.select_for_update().filter(pk=user.pk).first()
+    # One claim at a time per rep, so that two tabs cannot pass the limits together. FOR NO KEY
+    # UPDATE: it does not block inserts that reference the rep, so it cannot deadlock with them.
+    User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     locked = (Lead.objects.select_for_update(of=("self",)).select_related("pool", "rule")
               .filter(pk=lead.pk).first())
     if locked is None or locked.pool_id is None or locked.owner_id is not None:

@@ -65,8 +65,8 @@ def _escalate_to_head(lead: Lead, now, spec, note) -> str:
             lead.first_contact_due_at = business_time_add(
                 start=now, duration=first_contact_sla(rule), spec=spec)
             lead.save(update_fields=["first_contact_due_at", "updated_at"])
-        notify(recipient=lead.owner, title=_("Escalated lead still not contacted: %(lead)s")
-               % {"lead": lead}, target=lead, kind="lead.overdue")
+        notify(recipient=lead.owner, title=_("Escalated lead still not contacted: %(lead)s"),
+               params={"lead": str(lead)}, target=lead, kind="lead.overdue")
         return "reminded"
     head = User.objects.filter(pk__in=head_ids, is_active=True).order_by("pk").first()
     if head is None:
@@ -87,7 +87,7 @@ def _take_back(lead: Lead, now, spec, why) -> str:
     if lead.reassignment_count >= max_reassignments or rule is None:
         return _escalate_to_head(lead, now, spec, _("Not worked after %(n)d reassignments.")
                                  % {"n": lead.reassignment_count})
-    AssignmentRule.objects.select_for_update().filter(pk=rule.pk).first()
+    AssignmentRule.objects.select_for_update(no_key=True).filter(pk=rule.pk).first()
     rep = rep_pick(rule=rule, now=now, exclude_ids=previous_owner_ids(lead=lead))
     if rep is None:
         return _escalate_to_head(lead, now, spec, _("No other rep of the pool is available."))
@@ -159,15 +159,16 @@ def _next_step_escalate(lead: Lead, now, spec) -> str:
         action = ladder[lead.escalation_step]["action"]
         lead.escalation_step += 1
         if action == "remind" and lead.owner_id:
-            notify(recipient=lead.owner, title=_("Next step overdue: %(lead)s") % {"lead": lead},
-                   body=_("The next step was due %(due)s.") % {
-                       "due": timezone.localtime(lead.next_step_due_at).strftime(
-                           "%Y-%m-%d %H:%M")}, target=lead, kind="lead.next_step_overdue")
+            notify(recipient=lead.owner, title=_("Next step overdue: %(lead)s"),
+                   body=_("The next step was due %(due)s."),
+                   params={"lead": str(lead), "due": timezone.localtime(
+                       lead.next_step_due_at).strftime("%Y-%m-%d %H:%M")},
+                   target=lead, kind="lead.next_step_overdue")
             outcome = "reminded"
         elif action == "copy_head" and lead.owner_id:
             for head in User.objects.filter(pk__in=head_ids_of(user_id=lead.owner_id)):
-                notify(recipient=head, title=_("%(rep)s missed a next step: %(lead)s")
-                       % {"rep": lead.owner, "lead": lead}, target=lead,
+                notify(recipient=head, title=_("%(rep)s missed a next step: %(lead)s"),
+                       params={"rep": str(lead.owner), "lead": str(lead)}, target=lead,
                        kind="lead.next_step_overdue")
             outcome = "escalated"
         elif action == "reassign":

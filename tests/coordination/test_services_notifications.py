@@ -98,3 +98,22 @@ def test_only_the_recipient_marks_it_read():
     notification_mark_read(notification=notification, user=rep)
     notification.refresh_from_db()
     assert notification.is_read
+
+
+def test_a_templated_notification_is_rendered_in_the_recipients_language_not_the_actors():
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy as _
+
+    rep = UserFactory(preferred_language="zh-hans")
+    with translation.override("en"):  # the actor works in English
+        notification = notify(recipient=rep, title=_("New lead for you: %(lead)s"),
+                              params={"lead": "张三"}, email=False)
+    assert notification.title == "你有新线索：张三"
+
+
+def test_plain_text_with_a_percent_sign_is_left_as_written():
+    rep = UserFactory()
+    notification = notify(recipient=rep, title="折扣 50%", body="降价 20% 可成交",
+                          params={"lead": "x"}, email=False)
+    assert notification.title == "折扣 50%"
+    assert notification.body == "降价 20% 可成交"
