@@ -95,6 +95,10 @@ class CampaignAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["source"]
     autocomplete_fields = ["source"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # Its leads carry the campaign: moving it would attribute them to another channel.
+        return ["source"] if obj is not None else []
+
 
 @admin.register(LeadPool)
 class LeadPoolAdmin(AuditedAdminMixin, admin.ModelAdmin):

@@ -3,6 +3,7 @@ pool and assignment rules. Thin: each endpoint checks input, asks the selector f
 caller may see and calls one service."""
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,8 +30,9 @@ from leads.permissions import (
     can_log_follow_up,
     can_read_follow_up_notes,
     can_read_rules,
+    can_view_lead,
 )
-from leads.selectors import follow_up_list_for, lead_list_for
+from leads.selectors import follow_up_list_for, lead_list_for, lead_was_pooled
 from leads.serializers import (
     AssignmentRuleSerializer,
     BulkResultSerializer,
@@ -162,8 +164,11 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         unknown = {key: value for key, value in request.data.items()
                    if key not in serializer.fields}
         result = lead_create(source=source, data={**unknown, **data}, actor=request.user)
-        return Response(LeadSerializer(result.lead).data,
-                        status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        if not can_view_lead(request.user, result.lead):
+            # An existing lead the caller may not see: say which it is, show nothing of it.
+            return Response({"id": result.lead.pk}, status=code)
+        return Response(LeadSerializer(result.lead).data, status=code)
 
     @extend_schema(
         request=LeadBulkCreateSerializer,
@@ -210,9 +215,12 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def claim(self, request, *args, **kwargs):
         if not is_person(request.user):
             raise PermissionDenied(_("Only a sales rep can claim a lead."))
-        # Not limited to visible leads: a lead someone else just claimed has left the pool, and
-        # the late claimer must hear "taken" (409), not "no such lead".
+        # A lead someone else just claimed has left the pool (and the caller's sight), and the
+        # late claimer must hear "taken" (409), not "no such lead"; any other lead the caller
+        # may not see is a 404, so that claim does not tell which leads exist.
         lead = get_object_or_404(Lead.objects.all(), pk=kwargs["pk"])
+        if not (can_view_lead(request.user, lead) or lead_was_pooled(lead=lead)):
+            raise Http404
         try:
             assignment = lead_claim(lead=lead, user=request.user)
         except ApplicationError as error:

@@ -12,4 +12,5 @@ class LeadsConfig(AppConfig):
         from leads import permissions  # noqa: F401
 
         register_scope("leads:read", _("Read leads, sources, campaigns, follow-ups and rules"))
-        register_scope("leads:write", _("Create leads, log follow-ups, assign and claim"))
+        register_scope("leads:write", _("Create leads and import them"))
+        register_scope("leads:assign", _("Reassign leads to sales reps (like a sales head)"))

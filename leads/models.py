@@ -169,7 +169,13 @@ class AssignmentRule(TimeStampedModel):
         ordering = ["priority", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(first_contact_sla_minutes__gt=0),
-                                   name="rule_first_contact_sla_positive"),
+                                   name="rule_first_contact_sla_positive",
+                                   violation_error_message=_(
+                                       "The first-contact SLA must be at least one minute.")),
+            models.CheckConstraint(condition=Q(next_step_sla_minutes__gt=0),
+                                   name="rule_next_step_sla_positive",
+                                   violation_error_message=_(
+                                       "The next-step SLA must be at least one minute.")),
         ]
 
     def __str__(self) -> str:

@@ -132,22 +132,50 @@ def can_log_follow_up(user, lead: Lead) -> bool:
     return org.is_person(user) and lead.owner_id == user.pk
 
 
+def headed_sales_department_ids(user) -> set[int]:
+    return {m.department_id for m in org.memberships_of(user)
+            if m.department.kind == DepartmentKind.SALES and m.role in {Role.HEAD, Role.EXECUTIVE}}
+
+
 def can_reassign_lead(user, lead: Lead) -> bool:
-    """Heads of sales, the team lead of the owner, admins; integrations with leads:write."""
+    """Admins; a sales head for leads of their department's reps and unowned leads (the
+    default queue, the pools); a team lead for leads of their team; integrations only with
+    the leads:assign scope."""
     if org.is_integration(user):
-        return user.has_scope("leads:write")
+        return user.has_scope("leads:assign")
     if org.is_superuser(user):
         return True
-    if any(m.department.kind == DepartmentKind.SALES and m.role in {Role.HEAD, Role.EXECUTIVE}
-           for m in org.memberships_of(user)):
+    headed = headed_sales_department_ids(user)
+    if headed and lead.owner_id is None:
         return True
-    if lead.owner_id is None:
+    if lead.owner_id is None or not (headed or org.led_team_ids(user)):
         return False
-    return Membership.objects.filter(user_id=lead.owner_id,
-                                     team_id__in=org.led_team_ids(user)).exists()
+    # Asked several times per page (reassign form, status buttons): one query per reader.
+    cached = getattr(lead, "_can_reassign", None)
+    if cached is not None and cached[0] == (user.pk, lead.owner_id):
+        return cached[1]
+    allowed = Membership.objects.filter(user_id=lead.owner_id).filter(
+        Q(department_id__in=headed) | Q(team_id__in=org.led_team_ids(user))).exists()
+    lead._can_reassign = ((user.pk, lead.owner_id), allowed)
+    return allowed
+
+
+def can_receive_lead_from(actor, to_user) -> bool:
+    """May `actor` give a lead to `to_user`? The target is an active sales member; a head
+    gives within the sales departments they head, a team lead within their teams."""
+    targets = Membership.objects.filter(user=to_user, user__is_active=True,
+                                        department__kind=DepartmentKind.SALES)
+    if org.is_integration(actor) or org.is_superuser(actor):
+        return targets.exists()
+    return targets.filter(Q(department_id__in=headed_sales_department_ids(actor))
+                          | Q(team_id__in=org.led_team_ids(actor))).exists()
 
 
 def can_change_lead_status(user, lead: Lead) -> bool:
+    """The owner or their managers. Never an integration: won and lost are the shared
+    outcome, which no push tool of one side may write."""
+    if org.is_integration(user):
+        return False
     return can_log_follow_up(user, lead) or can_reassign_lead(user, lead)
 
 

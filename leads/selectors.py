@@ -393,3 +393,9 @@ def lead_list_filtered(*, user, now: datetime.datetime, status: str = "",
     if order == "deadline":
         return queryset.order_by(F("deadline").asc(nulls_last=True), "-created_at", "-id")
     return queryset.order_by("-created_at", "-id")
+
+
+def lead_was_pooled(*, lead: Lead) -> bool:
+    """Has the lead ever been in a lead pool (where any rep of the pool could see it)?"""
+    return lead.pool_id is not None or Assignment.objects.filter(
+        lead=lead, reason__in=[AssignmentReason.POOL, AssignmentReason.CLAIM]).exists()

@@ -55,6 +55,10 @@ def rule_conditions_validate(conditions) -> None:
             raise ApplicationError(
                 _("Condition %(n)d: the operator must be equals or in.") % {"n": index},
                 code="invalid", field="conditions")
+        if condition["op"] == "equals" and isinstance(condition["value"], list | dict):
+            raise ApplicationError(
+                _("Condition %(n)d: “equals” needs a single value; use “in” for a list.")
+                % {"n": index}, code="invalid", field="conditions")
         if condition["op"] == "in" and not isinstance(condition["value"], list):
             raise ApplicationError(
                 _("Condition %(n)d: “in” needs a list of values.") % {"n": index},

@@ -99,11 +99,13 @@ def lead_clean(*, data: dict, source: Source, campaigns: dict | None = None) -> 
 
 
 def _duplicate_filter(phones: set[str], emails: set[str], since: datetime.datetime) -> Q:
+    # The "not empty" terms let PostgreSQL use the partial indexes on phone and e-mail even
+    # for long IN lists.
     match = Q(pk__in=[])
     if phones:
-        match |= Q(phone__in=phones)
+        match |= Q(phone__in=phones) & ~Q(phone="")
     if emails:
-        match |= Q(email__in=emails)
+        match |= Q(email__in=emails) & ~Q(email="")
     return match & Q(status__in=OPEN_STATUSES, created_at__gte=since)
 
 
@@ -116,10 +118,12 @@ def _duplicates_for(rows: list[dict], now: datetime.datetime) -> dict[str, Lead]
         return {}
     found: dict[str, Lead] = {}
     for lead in (Lead.objects.filter(_duplicate_filter(phones, emails, now - window))
-                 .filter(duplicate_of__isnull=True).order_by("created_at", "id")):
+                 .select_related("duplicate_of").order_by("created_at", "id")):
+        # A match that is itself a duplicate points to its original.
+        original = lead.duplicate_of or lead
         for key in (f"phone:{lead.phone}", f"email:{lead.email}"):
             if not key.endswith(":"):
-                found.setdefault(key, lead)
+                found.setdefault(key, original)
     return found
 
 
@@ -175,6 +179,24 @@ def lead_create(*, source: Source, data: dict, actor=None,
     audit_record(actor=actor, verb="lead.created", obj=lead, after=audit_snapshot(lead))
     _schedule_assignment([lead.pk])
     return IntakeResult(lead, True)
+
+
+def _link_duplicates_within(created: list[Lead]) -> None:
+    """Records of one request sharing a phone or e-mail: the later ones become duplicates of
+    the first (which may itself be a duplicate of an older lead, then of that one)."""
+    first: dict[str, Lead] = {}
+    changed = []
+    for lead in created:
+        keys = [key for key in (f"phone:{lead.phone}", f"email:{lead.email}")
+                if not key.endswith(":")]
+        earlier = next((first[key] for key in keys if key in first), None)
+        if earlier is not None and lead.duplicate_of_id is None:
+            lead.duplicate_of_id = earlier.duplicate_of_id or earlier.pk
+            changed.append(lead)
+        for key in keys:
+            first.setdefault(key, lead)
+    if changed:
+        Lead.objects.bulk_update(changed, ["duplicate_of"], batch_size=500)
 
 
 @dataclass
@@ -263,6 +285,7 @@ def lead_bulk_create(*, source: Source, records: list, actor=None,
                 else:
                     result.existing.append((index, outcome.lead))
             return result
+        _link_duplicates_within(created)
         result.created = created
         result.created_indexes = [index for index, _c in new_rows]
         audit_record_many(actor=actor, verb="lead.created", objects=created)

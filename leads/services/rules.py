@@ -1,9 +1,11 @@
 """Writing assignment rules, sources and campaigns (the lead catalogue)."""
 
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 from coordination.audit.services import audit_record, audit_snapshot
-from leads.models import AssignmentRule, RulePoolMember
+from coordination.errors import ApplicationError
+from leads.models import AssignmentRule, Campaign, RulePoolMember
 from leads.services.assignment import rule_conditions_validate
 from leads.services.ladder import ladder_validate
 
@@ -25,6 +27,7 @@ def rule_save(*, rule: AssignmentRule, data: dict, actor) -> AssignmentRule:
     before = None if created else audit_snapshot(rule)
     for name, value in data.items():
         setattr(rule, name, value)
+    rule.full_clean()  # field limits and constraints (SLAs at least a minute), by field
     rule.save()
     if reps is not None:
         rule.members.all().delete()
@@ -46,6 +49,11 @@ def catalog_save(*, instance: models.Model, data: dict, actor) -> models.Model:
     (unique names, period order, spend not negative) are checked by full_clean first."""
     created = instance.pk is None
     before = None if created else audit_snapshot(instance)
+    if (not created and isinstance(instance, Campaign) and "source" in data
+            and data["source"].pk != instance.source_id):
+        # Its leads carry the campaign: moving it would attribute them to another channel.
+        raise ApplicationError(_("A campaign cannot move to another source."),
+                               code="immutable", field="source")
     for name, value in data.items():
         setattr(instance, name, value)
     instance.full_clean()

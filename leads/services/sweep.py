@@ -57,7 +57,16 @@ def _escalate_to_head(lead: Lead, now, spec, note) -> str:
             lead_recycle(lead=lead, pool=pool, note=str(note), now=now)
             return "recycled"
     head_ids = sales_head_ids(team_id=rule.team_id if rule else None)
+    head = User.objects.filter(pk__in=head_ids, is_active=True).order_by("pk").first()
     current_is_head = lead.owner_id in head_ids
+    if head is None and not current_is_head:
+        pool = pool_for(lead)
+        if pool is not None:
+            lead_recycle(lead=lead, pool=pool, note=str(note), now=now)
+            return "recycled"
+        # Nobody to escalate to and no pool: the owner keeps it and is reminded once per SLA
+        # period, rather than the lead coming back every minute.
+        current_is_head = True
     if current_is_head:
         # Already on the head's desk: remind instead of passing it round. A lead not yet
         # contacted is reminded once per SLA period; a worked lead once, at the ladder's end.
@@ -65,16 +74,9 @@ def _escalate_to_head(lead: Lead, now, spec, note) -> str:
             lead.first_contact_due_at = business_time_add(
                 start=now, duration=first_contact_sla(rule), spec=spec)
             lead.save(update_fields=["first_contact_due_at", "updated_at"])
-        notify(recipient=lead.owner, title=_("Escalated lead still not contacted: %(lead)s"),
+        notify(recipient=lead.owner, title=_("Lead still not contacted: %(lead)s"),
                params={"lead": str(lead)}, target=lead, kind="lead.overdue")
         return "reminded"
-    head = User.objects.filter(pk__in=head_ids, is_active=True).order_by("pk").first()
-    if head is None:
-        pool = pool_for(lead)
-        if pool is not None:
-            lead_recycle(lead=lead, pool=pool, note=str(note), now=now)
-            return "recycled"
-        return "skipped"
     lead_assign(lead=lead, rep=head, reason=AssignmentReason.ESCALATION, rule=rule,
                 note=str(note), now=now, spec=spec)
     return "escalated"

@@ -11,6 +11,7 @@ from coordination.audit.services import audit_record, audit_snapshot
 from coordination.errors import ApplicationError, PermissionDenied
 from coordination.org.calendar import business_time_add, calendar_spec_for
 from coordination.org.models import User
+from coordination.org.selectors import user_is_available
 from leads.models import (
     OPEN_STATUSES,
     AssignmentReason,
@@ -21,7 +22,12 @@ from leads.models import (
     LostReason,
     Outcome,
 )
-from leads.permissions import can_change_lead_status, can_log_follow_up, can_reassign_lead
+from leads.permissions import (
+    can_change_lead_status,
+    can_log_follow_up,
+    can_reassign_lead,
+    can_receive_lead_from,
+)
 from leads.services.assignment import lead_assign, next_step_sla
 from leads.services.ladder import ladder_first_due
 
@@ -173,6 +179,14 @@ def lead_reassign_manual(*, lead: Lead, to_user: User, note: str, actor: User,
     if not to_user.is_active:
         raise ApplicationError(_("%(user)s is not active.") % {"user": to_user},
                                code="inactive", field="to_user")
+    if not can_receive_lead_from(actor, to_user):
+        raise ApplicationError(
+            _("%(user)s is not a sales rep you may give leads to.") % {"user": to_user},
+            code="not_allowed", field="to_user")
+    now = now or timezone.now()
+    if not user_is_available(user=to_user, at=now):
+        raise ApplicationError(_("%(user)s is away now.") % {"user": to_user},
+                               code="absent", field="to_user")
     if lead.owner_id == to_user.pk:
         raise ApplicationError(_("%(user)s already owns this lead.") % {"user": to_user},
                                code="same_owner", field="to_user")

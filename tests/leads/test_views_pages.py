@@ -378,9 +378,10 @@ def test_lead_page_query_count_does_not_grow_with_the_timeline(client, django_as
     assert response.status_code == 200
     assert len(response.context["timeline"]) == 2 * size + 1
 
-    # A head also gets the reassign form: its reps; the owner's lead is seen without a query.
+    # A head also gets the reassign form: its reps, and whether the owner is one of the head's
+    # (asked once, remembered for the status buttons); the lead is seen without a query.
     client.force_login(team["head"])
-    with django_assert_num_queries(SESSION_AND_USER + LAYOUT + 6):
+    with django_assert_num_queries(SESSION_AND_USER + LAYOUT + 7):
         response = client.get(reverse("leads:detail", args=[lead.pk]))
     assert response.status_code == 200
     assert 'id="reassign-form"' in response.content.decode()
