@@ -67,7 +67,8 @@ class Command(BaseCommand):
         celery_app.conf.task_always_eager = True
         try:
             # No query logging (DEBUG) while timing; the test client's host is allowed.
-            with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"]):
+            with override_settings(DEBUG=False, ALLOWED_HOSTS=["testserver"],
+                                   WHITENOISE_AUTOREFRESH=True):
                 report = self.run_scenario(options)
         finally:
             connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
