@@ -7,6 +7,7 @@ from coordination.apikeys import admin as apikeys_admin  # noqa: F401
 from coordination.audit import admin as audit_admin  # noqa: F401
 from coordination.notifications import admin as notifications_admin  # noqa: F401
 from coordination.org import admin as org_admin  # noqa: F401
+from coordination.webhooks import admin as webhooks_admin  # noqa: F401
 
 admin.site.site_header = _("Tandem administration")
 admin.site.site_title = _("Tandem")

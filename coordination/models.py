@@ -6,6 +6,7 @@ feature app.
 
 from coordination.apikeys.models import ApiKey
 from coordination.audit.models import AuditEvent
+from coordination.events.models import Event
 from coordination.notifications.models import Notification
 from coordination.org.models import (
     Absence,
@@ -19,11 +20,13 @@ from coordination.org.models import (
     User,
     WorkingPeriod,
 )
+from coordination.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "Absence",
     "ApiKey",
     "AuditEvent",
+    "Event",
     "BusinessCalendar",
     "CalendarDay",
     "Department",
@@ -33,5 +36,8 @@ __all__ = [
     "Quota",
     "Team",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkingPeriod",
 ]

@@ -25,6 +25,13 @@ SCHEDULES = [
         description="Shows on /healthz that the scheduler and a worker run.",
     ),
     Schedule(
+        name="webhooks: send due deliveries",
+        task="coordination.webhooks.tasks.webhook_deliveries_due_task",
+        every_seconds=60,
+        description="Sends webhook deliveries whose next attempt is due (retries with "
+                    "backoff) and hands over events that missed their dispatch.",
+    ),
+    Schedule(
         name="leads: reassign overdue",
         task="leads.tasks.leads_reassign_overdue_task",
         every_seconds=60,
@@ -42,6 +49,24 @@ SCHEDULES = [
         task="leads.tasks.leads_recycle_idle_task",
         crontab="15 2 * * *",
         description="Sends leads with no follow-up for their rule's idle days to the pool.",
+    ),
+    Schedule(
+        name="quality: escalate overdue disputes",
+        task="leads.tasks.disputes_escalate_overdue_task",
+        every_seconds=60,
+        description="Tells the quality heads about disputes past their ruling deadline.",
+    ),
+    Schedule(
+        name="quality: daily sample of leads",
+        task="leads.tasks.leads_sample_for_adjudication_task",
+        crontab="0 1 * * *",
+        description="Draws yesterday's share of each source's leads for adjudication.",
+    ),
+    Schedule(
+        name="quality: daily inspection draw",
+        task="leads.tasks.inspections_draw_task",
+        crontab="30 1 * * *",
+        description="Draws yesterday's follow-ups of each rep into the inspector queue.",
     ),
     Schedule(
         name="leads: expire import previews",

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from coordination.notifications.tasks import notification_email_task
 from coordination.org.models import Heartbeat
+from coordination.webhooks import tasks as webhook_tasks  # noqa: F401 - registers them
 
 __all__ = ["heartbeat_task", "notification_email_task", "ping_task"]
 

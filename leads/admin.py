@@ -24,23 +24,40 @@ from coordination.audit.services import audit_record
 from coordination.errors import ApplicationError
 from coordination.errors import PermissionDenied as NotAllowed
 from coordination.forms import add_application_error
+from coordination.org import permissions as org
 from coordination.org.admin import PermissionAdminMixin
 from leads.import_views import PROBLEMS_SHOWN, ImportUploadForm
 from leads.models import (
+    AnswerType,
     Assignment,
     AssignmentRule,
     Campaign,
+    Criterion,
+    Dispute,
+    DisputeAttachment,
+    DisputeCap,
     FollowUp,
     ImportStatus,
+    Inspection,
+    InspectionAnswer,
     Lead,
     LeadImport,
     LeadPool,
     LeadSettings,
     LostReason,
+    QualitySettings,
     RulePoolMember,
+    Ruling,
+    Scorecard,
     Source,
 )
-from leads.permissions import can_create_leads, can_read_follow_up_notes, lead_visibility_filter
+from leads.permissions import (
+    can_create_leads,
+    can_inspect,
+    can_read_follow_up_notes,
+    can_see_quality_queue,
+    lead_visibility_filter,
+)
 from leads.services.assignment import rule_conditions_validate
 from leads.services.imports import (
     FIELD_LABELS,
@@ -55,6 +72,7 @@ from leads.services.imports import (
 )
 from leads.services.intake import lead_clean, lead_create
 from leads.services.ladder import ladder_validate
+from leads.services.quality import quality_settings
 
 
 class ReadOnlyAdminMixin:
@@ -568,3 +586,228 @@ class LeadImportAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
                       current_app=self.admin_site.name)
         return format_html('<a href="{}" id="lead-import-rows-link">{}</a>', url,
                            _("Show the rows and problems"))
+
+
+# Lead quality ----------------------------------------------------------------------------------
+#
+# Disputes are opened on the lead page or through the API, ruled on the ruling page by an
+# adjudicator: the admin shows them and their rulings, and offers no way to write either. What
+# admins configure here: the dispute caps, the quality settings and the scorecards.
+
+
+def _sees_all_quality(user) -> bool:
+    return (org.is_superuser(user) or org.is_executive(user) or can_see_quality_queue(user)
+            or can_inspect(user))
+
+
+class RulingInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Ruling
+    fields = ["created_at", "verdict", "reason", "note", "ruled_by", "supersedes_number"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ruled_by")
+
+    @admin.display(description=_("supersedes"))
+    def supersedes_number(self, obj):
+        return f"#{obj.supersedes_id}" if obj.supersedes_id else "—"
+
+
+class DisputeAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = DisputeAttachment
+    fields = ["file_link", "uploaded_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+    @admin.display(description=_("file"))
+    def file_link(self, obj):
+        # Evidence is not public media: it is served by the ruling page's own view, which
+        # checks who may read the dispute.
+        url = reverse("leads:dispute_file", args=[obj.dispute_id, obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.file.name.rsplit("/", 1)[-1])
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """Read-only: a dispute is opened by sales or marketing and ruled by an adjudicator on
+    the ruling page, never written here."""
+
+    list_display = ["__str__", "side", "ground", "status", "created_at", "due_at", "ruled_at",
+                    "escalated_at"]
+    list_filter = ["status", "side", "ground", "created_at"]
+    search_fields = ["lead__name", "lead__phone", "evidence"]
+    list_select_related = ["lead"]
+    show_full_result_count = False
+    date_hierarchy = "created_at"
+    fields = ["lead", "side", "opened_by", "ground", "evidence", "linked_follow_ups", "status",
+              "created_at", "due_at", "escalated_at", "ruled_at", "ruling_page"]
+    readonly_fields = fields
+    inlines = [DisputeAttachmentInline, RulingInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _sees_all_quality(request.user):
+            return queryset
+        visible = _visible_leads(request)
+        return queryset if visible is None else queryset.filter(lead_id__in=visible)
+
+    @admin.display(description=_("linked follow-ups"))
+    def linked_follow_ups(self, obj):
+        rows = obj.follow_ups.order_by("created_at").values_list("pk", "created_at", "channel")
+        return ", ".join(f"#{pk} {created_at:%Y-%m-%d %H:%M} {channel}"
+                         for pk, created_at, channel in rows) or "—"
+
+    @admin.display(description=_("ruling page"))
+    def ruling_page(self, obj):
+        return format_html('<a href="{}" id="dispute-ruling-page">{}</a>',
+                           obj.get_absolute_url(),
+                           _("Rulings are made on the ruling page, by an adjudicator"))
+
+
+@admin.register(Ruling)
+class RulingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Rulings are final and made on the ruling page by an adjudicator (a correction by a
+    quality head, on the same page): the admin neither adds, changes nor deletes one, for
+    anybody, superusers included."""
+
+    list_display = ["__str__", "verdict", "reason", "ruled_by", "created_at", "supersedes_id"]
+    list_filter = ["verdict", "reason", "created_at"]
+    search_fields = ["dispute__lead__name", "note"]
+    list_select_related = ["dispute__lead", "ruled_by"]
+    show_full_result_count = False
+    fields = ["dispute", "verdict", "reason", "note", "ruled_by", "created_at", "supersedes"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _sees_all_quality(request.user):
+            return queryset
+        visible = _visible_leads(request)
+        return queryset if visible is None else queryset.filter(dispute__lead_id__in=visible)
+
+
+@admin.register(DisputeCap)
+class DisputeCapAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "source", "side", "max_share"]
+    list_filter = ["side", "source"]
+    list_select_related = ["source"]
+    autocomplete_fields = ["source"]
+
+
+@admin.register(QualitySettings)
+class QualitySettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """One row for the whole company, the one the services read: the list opens it, it can
+    be changed, never added or deleted."""
+
+    fieldsets = [
+        (_("Disputes"), {"fields": ["blind_review", "pause_clocks_during_dispute",
+                                    "ruling_sla_minutes", "sample_share"]}),
+        (_("Inspection"), {"fields": ["inspection_share", "inspection_minimum",
+                                      "low_score_share", "low_score_window_days",
+                                      "double_scoring_share"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        row = quality_settings()
+        return redirect(reverse("admin:leads_qualitysettings_change", args=[row.pk],
+                                current_app=self.admin_site.name))
+
+
+class CriterionForm(forms.ModelForm):
+    class Meta:
+        model = Criterion
+        fields = ["position", "label", "weight", "answer_type", "min_score", "max_score",
+                  "choices"]
+
+    def clean(self):
+        # The shape the scoring service reads: a choice needs options, each a label and the
+        # share of the marks it earns.
+        cleaned = super().clean()
+        if cleaned.get("answer_type") != AnswerType.CHOICE or "choices" in self.errors:
+            return cleaned
+        options = cleaned.get("choices")
+        message = _('Give the options as [{"label": "…", "points": 0 to 1}, …].')
+        if not isinstance(options, list) or not options:
+            self.add_error("choices", message)
+            return cleaned
+        labels = set()
+        for option in options:
+            points = option.get("points") if isinstance(option, dict) else None
+            label = str(option.get("label", "")).strip() if isinstance(option, dict) else ""
+            if (not label or isinstance(points, bool)
+                    or not isinstance(points, int | float) or not 0 <= points <= 1):
+                self.add_error("choices", message)
+                return cleaned
+            if label in labels:
+                self.add_error("choices", _("Each option needs its own label."))
+                return cleaned
+            labels.add(label)
+        return cleaned
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    form = CriterionForm
+    fields = ["position", "label", "weight", "answer_type", "min_score", "max_score",
+              "choices"]
+    extra = 0
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "pass_mark", "is_active", "updated_at"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+    inlines = [CriterionInline]
+
+
+class InspectionAnswerInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = InspectionAnswer
+    fields = ["criterion", "value", "points"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("criterion")
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
+    """Read-only: follow-ups are drawn by the daily sample and scored on the inspector's
+    scoring page."""
+
+    list_display = ["drawn_on", "follow_up", "round", "status", "inspector", "score", "passed",
+                    "not_genuine", "scored_at"]
+    list_filter = ["status", "round", "passed", "not_genuine", "scorecard", "drawn_on"]
+    search_fields = ["follow_up__lead__name", "follow_up__author__username",
+                     "follow_up__author__full_name", "findings"]
+    list_select_related = ["follow_up__lead", "inspector"]
+    show_full_result_count = False
+    date_hierarchy = "drawn_on"
+    fields = ["follow_up", "round", "scorecard", "drawn_on", "status", "inspector", "score",
+              "passed", "findings", "not_genuine", "scored_at"]
+    readonly_fields = fields
+    inlines = [InspectionAnswerInline]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if _sees_all_quality(request.user):
+            return queryset
+        visible = _visible_leads(request)
+        return queryset if visible is None else queryset.filter(
+            follow_up__lead_id__in=visible)

@@ -8,6 +8,7 @@ from leads.apis import (
     PoolViewSet,
     SourceViewSet,
 )
+from leads.apis_quality import DisputeViewSet, InspectionViewSet
 
 # Paths the router cannot express go here. leads/bulk is an action of the lead resource, and
 # the follow-ups of a lead are registered on the router with the lead's id in the prefix.
@@ -23,3 +24,5 @@ def register(router) -> None:
                     basename="lead-follow-up")
     router.register("pool", PoolViewSet, basename="pool")
     router.register("assignment-rules", AssignmentRuleViewSet, basename="assignment-rule")
+    router.register("disputes", DisputeViewSet, basename="dispute")
+    router.register("inspections", InspectionViewSet, basename="inspection")

@@ -14,3 +14,9 @@ class LeadsConfig(AppConfig):
         register_scope("leads:read", _("Read leads, sources, campaigns, follow-ups and rules"))
         register_scope("leads:write", _("Create leads and import them"))
         register_scope("leads:assign", _("Reassign leads to sales reps (like a sales head)"))
+        register_scope("quality:read", _("Read lead-quality disputes, rulings and inspections"))
+        # Events integrations may subscribe to (emitted by the quality services).
+        from coordination.webhooks.services import webhook_event_register
+
+        webhook_event_register("dispute.opened", _("A lead-quality dispute was opened"))
+        webhook_event_register("dispute.ruled", _("A lead-quality dispute was ruled"))

@@ -306,6 +306,10 @@ class Lead(TimeStampedModel):
     won_currency = models.CharField(_("currency"), max_length=3, default="CNY",
                                     validators=[currency_validator])
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    quality_verdict = models.CharField(
+        _("quality verdict"), max_length=10, blank=True,
+        choices=[("valid", _("Valid lead")), ("invalid", _("Invalid lead"))],
+        help_text=_("The current ruling of the quality department; empty when never ruled."))
 
     class Meta:
         verbose_name = _("lead")
@@ -439,6 +443,9 @@ class FollowUp(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     next_step = models.CharField(_("next step"), max_length=200, blank=True)
     next_step_at = models.DateTimeField(_("next step due"), null=True, blank=True)
+    not_genuine = models.BooleanField(
+        _("not genuine"), default=False,
+        help_text=_("Flagged by quality inspection: no real contact behind it."))
 
     class Meta:
         verbose_name = _("follow-up")
@@ -517,3 +524,7 @@ class LeadImport(TimeStampedModel):
 
     def get_absolute_url(self) -> str:
         return reverse("leads_import:detail", args=[self.pk])
+
+
+# Quality models live in their own module; importing them here makes them models of this app.
+from leads.quality_models import *  # noqa: E402,F403

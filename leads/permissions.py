@@ -208,3 +208,67 @@ def can_claim_from(user, pool: LeadPool) -> bool:
 org.register(Lead, view=can_view_lead,
              act=lambda user, lead, action: can_reassign_lead(user, lead)
              if action in {"change", "reassign"} else org.is_superuser(user))
+
+
+# Lead quality ------------------------------------------------------------------------------------
+
+def quality_side(user) -> str | None:
+    """The side a person disputes for: sales (reps, heads) or marketing; None for others."""
+    if is_sales(user):
+        return "sales"
+    if is_marketing(user):
+        return "marketing"
+    return None
+
+
+def can_open_dispute(user, lead: Lead) -> bool:
+    """The owning rep, a sales manager of the owner, or marketing."""
+    if not org.is_person(user):
+        return False
+    if is_marketing(user) and not is_sales(user):
+        return True
+    return lead.owner_id == user.pk or (is_sales_manager(user) and can_view_lead(user, lead))
+
+
+def can_rule(user) -> bool:
+    """Only an adjudicator of the neutral quality department rules, and never anyone who also
+    belongs to sales or marketing: heads and executives included."""
+    return org.is_person(user) and org.is_adjudicator(user)
+
+
+def can_correct_ruling(user) -> bool:
+    """A head of the quality department who belongs to neither side."""
+    if not org.is_person(user) or is_sales(user) or is_marketing(user):
+        return False
+    return any(m.department.kind == DepartmentKind.QUALITY and m.role == Role.HEAD
+               for m in org.memberships_of(user))
+
+
+def can_inspect(user) -> bool:
+    return org.is_person(user) and org.is_inspector(user)
+
+
+def can_see_quality_queue(user) -> bool:
+    return can_rule(user) or can_correct_ruling(user)
+
+
+QUALITY, EXECUTIVE, SIDE = "quality", "executive", "side"
+
+
+def dispute_reader(user, dispute) -> str | None:
+    """How `user` may read a dispute: QUALITY, EXECUTIVE, SIDE, or None (may not).
+
+    SIDE: whoever opened it, and the people of the same side who may dispute the lead (the
+    owner and their managers for sales; marketing for marketing). A sample belongs to no side.
+    """
+    if can_see_quality_queue(user):
+        return QUALITY
+    if org.is_executive(user):
+        return EXECUTIVE
+    if dispute.side == "sample" or not org.is_person(user):
+        return None
+    if dispute.opened_by_id == user.pk:
+        return SIDE
+    if quality_side(user) == dispute.side and can_open_dispute(user, dispute.lead):
+        return SIDE
+    return None

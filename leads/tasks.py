@@ -1,16 +1,21 @@
 """Celery tasks of the leads app: thin, named after their services, taking ids."""
 
+import datetime
 import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.utils import timezone
 
 from coordination.org.calendar import calendar_spec_for
 from leads.services import (
+    disputes_escalate_overdue,
+    inspections_draw,
     lead_assign_auto,
     lead_imports_expire,
     leads_assign_unassigned,
     leads_recycle_idle,
+    leads_sample_for_adjudication,
     leads_sweep_first_contact,
     leads_sweep_next_step,
 )
@@ -62,3 +67,21 @@ def leads_recycle_idle_task() -> dict:
 def lead_imports_expire_task() -> int:
     """Daily: cancel import previews nobody confirmed, dropping their rows."""
     return lead_imports_expire()
+
+
+@shared_task
+def disputes_escalate_overdue_task() -> int:
+    """Every minute: quality heads hear of disputes past their ruling deadline."""
+    return disputes_escalate_overdue()
+
+
+@shared_task
+def leads_sample_for_adjudication_task() -> int:
+    """Daily: draw yesterday's share of each source's leads for a ruling."""
+    return leads_sample_for_adjudication(day=timezone.localdate() - datetime.timedelta(days=1))
+
+
+@shared_task
+def inspections_draw_task() -> int:
+    """Daily: draw yesterday's follow-ups of each rep into the inspector queue."""
+    return inspections_draw(day=timezone.localdate() - datetime.timedelta(days=1))

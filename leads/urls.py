@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads import views
+from leads import views, views_quality
 
 app_name = "leads"
 
@@ -19,4 +19,22 @@ urlpatterns = [
     path("<int:pk>/win/", views.lead_win_view, name="win"),
     path("<int:pk>/lose/", views.lead_lose_view, name="lose"),
     path("<int:pk>/claim/", views.lead_claim_view, name="claim"),
+]
+
+# Lead quality: disputes and rulings, inspection of follow-ups (leads/views_quality.py).
+urlpatterns += [
+    path("<int:pk>/dispute/", views_quality.dispute_open_view, name="dispute_open"),
+    path("quality/disputes/", views_quality.dispute_queue, name="disputes"),
+    path("quality/disputes/<int:pk>/", views_quality.dispute_page, name="dispute"),
+    path("quality/disputes/<int:pk>/rule/", views_quality.dispute_rule_view,
+         name="dispute_rule"),
+    path("quality/disputes/<int:pk>/rulings/<int:ruling_pk>/correct/",
+         views_quality.ruling_correct_view, name="ruling_correct"),
+    path("quality/disputes/<int:pk>/files/<int:file_pk>/", views_quality.dispute_file,
+         name="dispute_file"),
+    path("quality/inspections/", views_quality.inspection_queue, name="inspections"),
+    path("quality/inspections/<int:pk>/", views_quality.inspection_page, name="inspection"),
+    path("quality/inspections/<int:pk>/score/", views_quality.inspection_score_view,
+         name="inspection_score"),
+    path("quality/results/", views_quality.quality_results, name="quality_results"),
 ]

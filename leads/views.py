@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -37,7 +38,7 @@ from leads.forms import (
     ReassignForm,
     WinForm,
 )
-from leads.models import WORKED_STATUSES, ContactChannel, Lead, LeadStatus, Outcome
+from leads.models import WORKED_STATUSES, ContactChannel, Dispute, Lead, LeadStatus, Outcome
 from leads.permissions import (
     can_change_lead_status,
     can_claim_from,
@@ -168,7 +169,9 @@ def _lead_for_page(user, pk: int) -> Lead:
     lead = get_object_or_404(
         Lead.objects.select_related("source", "campaign", "owner", "created_by", "pool",
                                     "lost_reason", "rule")
-        .annotate(deadline=deadline_expression()),
+        .annotate(deadline=deadline_expression(),
+                  # Lets the page skip the quality queries for a lead never disputed.
+                  has_disputes=Exists(Dispute.objects.filter(lead=OuterRef("pk")))),
         pk=pk,
     )
     if not can_view_lead(user, lead):
@@ -298,6 +301,8 @@ def _timeline_rows(lead: Lead, *, notes_visible: bool) -> list[dict]:
 
 
 def _detail_context(request, lead: Lead, bound: dict | None = None) -> dict:
+    from leads.views_quality import lead_quality_context  # it builds on this module
+
     user = request.user
     bound = bound or {}
     now = timezone.now()
@@ -308,6 +313,7 @@ def _detail_context(request, lead: Lead, bound: dict | None = None) -> dict:
     may_reassign = is_open and can_reassign_lead(user, lead)
     may_change = is_open and can_change_lead_status(user, lead)
     may_claim = bool(lead.pool_id and lead.owner_id is None and can_claim_from(user, lead.pool))
+    timeline = _timeline_rows(lead, notes_visible=notes_visible)
     deadlines = [
         (_("Assigned"), lead.assigned_at),
         (_("First contact due"), lead.first_contact_due_at),
@@ -325,7 +331,9 @@ def _detail_context(request, lead: Lead, bound: dict | None = None) -> dict:
         "deadlines": [{"label": label, "at": at} for label, at in deadlines if at is not None],
         "original": original,
         "duplicates": duplicates,
-        "timeline": _timeline_rows(lead, notes_visible=notes_visible),
+        "timeline": timeline,
+        **lead_quality_context(request, lead, bound=bound.get("dispute"), follow_ups=[
+            entry["item"] for entry in timeline if entry["kind"] == "follow_up"]),
         "follow_up_form": (bound.get("follow_up") or _follow_up_form(lead))
         if may_follow_up else None,
         "reassign_form": (bound.get("reassign") or ReassignForm(exclude_user_id=lead.owner_id))

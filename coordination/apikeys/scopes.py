@@ -19,3 +19,5 @@ def is_known_scope(name: str) -> bool:
 
 register_scope("org:read", _("Read departments, teams and people"))
 register_scope("org:write", _("Change memberships"))
+register_scope("webhooks:manage", _("Manage webhook subscriptions"))
+register_scope("metrics:read", _("Read the metrics (funnel, ROI, quotas, SLAs)"))

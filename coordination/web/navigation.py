@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
 
+from coordination.metrics.permissions import can_view_scoreboard
 from coordination.org import permissions
 from leads import permissions as lead_permissions
 
@@ -30,8 +31,14 @@ NAVIGATION: list[NavItem] = [
     NavItem("pool", _("Lead pool"), "leads:pool", lead_permissions.is_sales),
     NavItem("follow_ups", _("Follow-ups"), "leads:follow_ups",
             lambda user: lead_permissions.is_sales_manager(user) or permissions.is_executive(user)),
+    NavItem("disputes", _("Disputes"), "leads:disputes", lead_permissions.can_see_quality_queue),
+    NavItem("inspections", _("Inspections"), "leads:inspections",
+            lead_permissions.can_inspect),
+    NavItem("quality_results", _("Quality results"), "leads:quality_results",
+            lead_permissions.is_sales),
     NavItem("import_leads", _("Import leads"), "leads_import:upload",
             lead_permissions.can_create_leads),
+    NavItem("scoreboard", _("Scoreboard"), "dashboards:scoreboard", can_view_scoreboard),
     NavItem("notifications", _("Notifications"), "notifications", permissions.is_person),
     NavItem("organisation", _("Organisation"), "organisation", permissions.is_person),
     NavItem("api", _("API"), "api-docs",

@@ -17,6 +17,13 @@ from leads.services.imports import (
     lead_import_create,
     lead_imports_expire,
 )
+from leads.services.inspection import (
+    follow_up_flag_not_genuine,
+    inspection_agreement,
+    inspection_score,
+    inspections_draw,
+    scorecard_score,
+)
 from leads.services.intake import (
     BULK_LIMIT,
     BulkResult,
@@ -28,6 +35,15 @@ from leads.services.intake import (
 )
 from leads.services.ladder import ladder_validate
 from leads.services.pool import lead_claim, lead_recycle, pool_for
+from leads.services.quality import (
+    claim_of,
+    dispute_open,
+    dispute_rule,
+    disputes_escalate_overdue,
+    leads_sample_for_adjudication,
+    quality_settings,
+    ruling_correct,
+)
 from leads.services.rules import catalog_save, rule_save
 from leads.services.sweep import (
     SweepReport,
@@ -45,6 +61,10 @@ from leads.services.work import (
 )
 
 __all__ = [
+    "claim_of", "dispute_open", "dispute_rule", "disputes_escalate_overdue",
+    "follow_up_flag_not_genuine", "inspection_agreement", "inspection_score",
+    "inspections_draw", "leads_sample_for_adjudication", "quality_settings", "ruling_correct",
+    "scorecard_score",
     "BULK_LIMIT", "BulkResult", "ImportPreview", "ImportResult", "IntakeResult", "SweepReport",
     "catalog_save", "import_commit", "import_preview", "lead_import_cancel",
     "lead_import_confirm", "lead_import_create", "lead_imports_expire",

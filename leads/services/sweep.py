@@ -10,7 +10,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -22,6 +22,9 @@ from leads.models import (
     Assignment,
     AssignmentReason,
     AssignmentRule,
+    Dispute,
+    DisputeSide,
+    DisputeStatus,
     Lead,
     LeadStatus,
     OnExhausted,
@@ -32,6 +35,18 @@ from leads.services.ladder import ladder_due, ladder_of
 from leads.services.pool import lead_recycle, pool_for
 
 FIRST_CONTACT_MISSED = Q(status=LeadStatus.ASSIGNED, first_contacted_at__isnull=True)
+
+
+def _not_paused(queryset):
+    """Leads under an open dispute keep their clocks running, unless the quality settings
+    pause them; then the sweep leaves them until the ruling (which moves the deadlines on)."""
+    from leads.services.quality import quality_settings
+
+    if not quality_settings().pause_clocks_during_dispute:
+        return queryset
+    disputed = Dispute.objects.filter(lead=OuterRef("pk"), status=DisputeStatus.OPEN).exclude(
+        side=DisputeSide.SAMPLE)
+    return queryset.exclude(Exists(disputed))
 
 
 @dataclass
@@ -90,7 +105,9 @@ def _take_back(lead: Lead, now, spec, why) -> str:
         return _escalate_to_head(lead, now, spec, _("Not worked after %(n)d reassignments.")
                                  % {"n": lead.reassignment_count})
     AssignmentRule.objects.select_for_update(no_key=True).filter(pk=rule.pk).first()
-    rep = rep_pick(rule=rule, now=now, exclude_ids=previous_owner_ids(lead=lead))
+    # Never a previous owner, and never the current one (whatever the history says).
+    exclude = previous_owner_ids(lead=lead) | {lead.owner_id}
+    rep = rep_pick(rule=rule, now=now, exclude_ids=exclude)
     if rep is None:
         return _escalate_to_head(lead, now, spec, _("No other rep of the pool is available."))
     lead_assign(lead=lead, rep=rep, reason=AssignmentReason.REASSIGNMENT, rule=rule,
@@ -110,7 +127,8 @@ def leads_sweep_first_contact(*, now: datetime.datetime | None = None, limit: in
     now = now or timezone.now()
     spec = spec or calendar_spec_for()
     report = SweepReport()
-    candidates = list(Lead.objects.filter(FIRST_CONTACT_MISSED, first_contact_due_at__lte=now)
+    candidates = list(_not_paused(Lead.objects.filter(FIRST_CONTACT_MISSED,
+                                                      first_contact_due_at__lte=now))
                       .order_by("first_contact_due_at").values_list("pk", flat=True)[:limit])
     for lead_id in candidates:
         with transaction.atomic():
@@ -133,7 +151,7 @@ def leads_sweep_next_step(*, now: datetime.datetime | None = None, limit: int = 
     now = now or timezone.now()
     spec = spec or calendar_spec_for()
     report = SweepReport()
-    candidates = list(Lead.objects.filter(escalation_due_at__lte=now)
+    candidates = list(_not_paused(Lead.objects.filter(escalation_due_at__lte=now))
                       .order_by("escalation_due_at").values_list("pk", flat=True)[:limit])
     for lead_id in candidates:
         with transaction.atomic():

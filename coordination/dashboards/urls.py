@@ -1,0 +1,9 @@
+from django.urls import path
+
+from coordination.dashboards import views
+
+app_name = "dashboards"
+
+urlpatterns = [
+    path("scoreboard/", views.scoreboard, name="scoreboard"),
+]

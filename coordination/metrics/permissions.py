@@ -1,0 +1,22 @@
+"""Who may read the shared figures: the scoreboard page and the metrics API."""
+
+from coordination.org import permissions as org
+from coordination.org.models import DepartmentKind
+
+METRICS_READ_SCOPE = "metrics:read"
+
+# Marketing and sales carry the figures together; the quality department rules on what counts
+# as a valid lead and sees how its rulings land. Departments downstream of the sale (delivery,
+# after-sales) and the functional ones have their own dashboards.
+SCOREBOARD_KINDS = (DepartmentKind.SALES, DepartmentKind.MARKETING, DepartmentKind.QUALITY)
+
+
+def can_view_scoreboard(user) -> bool:
+    """Members of sales, marketing and quality, executives and admins, all alike: both sides
+    see the same page. Integrations need the metrics:read scope."""
+    if org.is_integration(user):
+        return user.has_scope(METRICS_READ_SCOPE)
+    if not org.is_person(user):
+        return False
+    return (org.is_superuser(user) or org.is_executive(user)
+            or org.is_member_of_kind(user, *SCOREBOARD_KINDS))

@@ -1,0 +1,334 @@
+"""Outbound webhooks: subscriptions, the dispatch of outbox events to them, and signed
+delivery with retries.
+
+Deadlines live in the database: a delivery's `next_attempt_at` says when it is (re)sent, and a
+periodic sweep (webhook_deliveries_due_task, every minute) queues what is due, so a retry
+survives a restarted worker and no task waits in the broker with a long countdown. Delivery is
+at least once: a receiver that must not act twice keys on the `X-Tandem-Delivery` header.
+"""
+
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import logging
+import re
+import secrets
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coordination.audit.services import audit_record
+from coordination.errors import ApplicationError
+from coordination.events.models import Event
+from coordination.webhooks.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from coordination.webhooks.tasks import webhook_deliver_task
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# After the n-th failed attempt the next one waits BACKOFF_BASE x 2^(n-1), at most BACKOFF_MAX:
+# 1, 2, 4, … 64 minutes, so the eighth and last attempt comes about two hours after the first.
+BACKOFF_BASE = datetime.timedelta(minutes=1)
+BACKOFF_MAX = datetime.timedelta(hours=6)
+TIMEOUT_SECONDS = 10
+# A claimed delivery is not claimed again before this lease runs out: far longer than an
+# attempt can take (the timeout), so two workers never send it side by side, yet a worker that
+# died while sending is retried by the sweep a few minutes later.
+CLAIM_LEASE = datetime.timedelta(minutes=5)
+# Events are handed over right after their commit; the sweep takes only those that a crash
+# between commit and hand-over left behind, not those whose hand-over is under way.
+DISPATCH_GRACE = datetime.timedelta(minutes=1)
+SWEEP_BATCH = 500
+SECRET_PREFIX = "whsec_"
+USER_AGENT = "Tandem-Webhooks/1.0"
+EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+# The events a subscription may listen to: each feature app names the events it emits ------------
+
+_EVENTS: dict[str, object] = {}
+
+
+def webhook_event_register(name: str, description) -> None:
+    """Offer the event `name` (as passed to event_emit) to webhook subscriptions."""
+    if not EVENT_NAME.match(name):
+        raise ValueError(f"Not an event name: {name!r}")
+    _EVENTS[name] = description
+
+
+def webhook_event_choices() -> list[tuple[str, object]]:
+    return sorted(_EVENTS.items())
+
+
+# Subscriptions -----------------------------------------------------------------------------------
+
+
+def _clean_url(url: str) -> str:
+    url = (url or "").strip()
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApplicationError(_("Give an http or https URL."), code="invalid", field="url")
+    return url
+
+
+def _clean_events(events) -> list[str]:
+    names = sorted({str(name).strip() for name in events or []} - {""})
+    if not names:
+        raise ApplicationError(_("Choose at least one event."), code="required", field="events")
+    unknown = [name for name in names if name not in _EVENTS]
+    if unknown:
+        raise ApplicationError(
+            _("Unknown events: %(events)s. Known events: %(known)s.") % {
+                "events": ", ".join(unknown), "known": ", ".join(sorted(_EVENTS)) or "—"},
+            code="unknown_event", field="events")
+    return names
+
+
+def _person_or_none(actor):
+    return actor if getattr(actor, "pk", None) is not None else None
+
+
+@transaction.atomic
+def webhook_subscription_create(*, url: str, events: list[str],
+                                actor=None) -> tuple[WebhookSubscription, str]:
+    """Subscribe `url` to `events`. Returns the subscription and its signing secret, which the
+    caller shows once; it is stored (deliveries are signed with it) but never shown again."""
+    url = _clean_url(url)
+    events = _clean_events(events)
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    subscription = WebhookSubscription.objects.create(
+        url=url, events=events, secret=secret, created_by=_person_or_none(actor))
+    # Never the secret: the audit trail is read by more people than the admins.
+    audit_record(actor=actor, verb="webhook_subscription.created", obj=subscription,
+                 after={"url": url, "events": events})
+    return subscription, secret
+
+
+@transaction.atomic
+def webhook_subscription_update(*, subscription: WebhookSubscription, actor, url: str,
+                                events: list[str]) -> WebhookSubscription:
+    """Change where a subscription is delivered and what it listens to. Deliveries already
+    created keep going to the new URL."""
+    url = _clean_url(url)
+    events = _clean_events(events)
+    before = {"url": subscription.url, "events": subscription.events}
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        url=url, events=events, updated_at=timezone.now())
+    subscription.refresh_from_db()
+    audit_record(actor=actor, verb="webhook_subscription.updated", obj=subscription,
+                 before=before, after={"url": url, "events": events})
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_deactivate(*, subscription: WebhookSubscription,
+                                    actor) -> WebhookSubscription:
+    """Stop delivering to a subscription. Its pending deliveries are given up (failed), so
+    reactivating it later does not replay old events. Deactivating twice is harmless."""
+    if WebhookSubscription.objects.filter(pk=subscription.pk, is_active=True).update(
+            is_active=False, updated_at=timezone.now()):
+        WebhookDelivery.objects.filter(subscription=subscription,
+                                       status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED, next_attempt_at=None,
+            last_error="The subscription was deactivated.")
+        audit_record(actor=actor, verb="webhook_subscription.deactivated", obj=subscription,
+                     after={"is_active": False})
+    subscription.refresh_from_db()
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_activate(*, subscription: WebhookSubscription,
+                                  actor) -> WebhookSubscription:
+    """Deliver to a subscription again, from the next event on."""
+    if WebhookSubscription.objects.filter(pk=subscription.pk, is_active=False).update(
+            is_active=True, updated_at=timezone.now()):
+        audit_record(actor=actor, verb="webhook_subscription.activated", obj=subscription,
+                     after={"is_active": True})
+    subscription.refresh_from_db()
+    return subscription
+
+
+# Dispatch: one delivery per subscription listening to the event ----------------------------------
+
+
+def webhook_event_dispatch(*, event_id: int, now: datetime.datetime | None = None) -> list[int]:
+    """Create a pending delivery of a committed event for each active subscription listening
+    to its name (and created before it), and queue them for sending once this commits.
+
+    Once per event: the compare-and-set on the event's `dispatched_at` lets exactly one caller
+    (the after-commit hand-over or the sweep) create its deliveries. Returns their ids.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not Event.objects.filter(pk=event_id, dispatched_at=None).update(dispatched_at=now):
+            return []
+        event = Event.objects.only("name", "created_at").get(pk=event_id)
+        # Few subscriptions, and a JSON list is not searchable alike on every database: match
+        # the names here.
+        subscriptions = [
+            subscription for subscription in WebhookSubscription.objects.filter(
+                is_active=True, created_at__lte=event.created_at).only("pk", "events")
+            if event.name in subscription.events]
+        deliveries = WebhookDelivery.objects.bulk_create([
+            WebhookDelivery(subscription=subscription, event_id=event_id, next_attempt_at=now)
+            for subscription in subscriptions])
+        for delivery in deliveries:
+            webhook_deliver_task.delay_on_commit(delivery.pk)
+    return [delivery.pk for delivery in deliveries]
+
+
+def webhook_deliveries_due(*, now: datetime.datetime | None = None) -> int:
+    """The periodic sweep: queue every pending delivery whose next attempt is due, then hand
+    over committed events that missed their after-commit dispatch (a process that died between
+    commit and hand-over). Returns how many deliveries were queued."""
+    now = now or timezone.now()
+    due = list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING,
+                                              next_attempt_at__lte=now)
+               .order_by("next_attempt_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+    for delivery_id in due:
+        webhook_deliver_task.delay(delivery_id)
+    # After the due ones: the deliveries created here are queued by the dispatch itself.
+    missed = list(Event.objects.filter(dispatched_at=None,
+                                       created_at__lte=now - DISPATCH_GRACE)
+                  .order_by("created_at").values_list("pk", flat=True)[:SWEEP_BATCH])
+    queued = len(due)
+    for event_id in missed:
+        queued += len(webhook_event_dispatch(event_id=event_id, now=now))
+    return queued
+
+
+# Delivery ----------------------------------------------------------------------------------------
+
+
+def webhook_body(event: Event) -> bytes:
+    """The JSON body of a delivery: the same bytes on every attempt."""
+    return json.dumps(
+        {"id": event.pk, "event": event.name, "created_at": event.created_at.isoformat(),
+         "data": event.payload},
+        cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"), sort_keys=True,
+    ).encode("utf-8")
+
+
+def webhook_signature(*, secret: str, body: bytes) -> str:
+    """`sha256=` and the hex HMAC-SHA256 of the raw body, keyed with the subscription's
+    secret: the value of the X-Tandem-Signature header."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def webhook_backoff(attempts: int) -> datetime.timedelta:
+    """How long to wait after the `attempts`-th failed attempt."""
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer, not a delivery: following it would re-send (or drop) the
+    signed body somewhere the subscriber did not name."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(*, url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
+    """POST the body; the response code (None when there was none) and an error text ("" on a
+    2xx answer)."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        return None, "Only http and https URLs are delivered to."
+    request = urllib.request.Request(url, data=body, headers=headers,  # noqa: S310 - http(s) only, checked above
+                                     method="POST")
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            code = response.status
+    except urllib.error.HTTPError as error:
+        error.close()
+        return error.code, f"HTTP {error.code} {error.reason}"[:1000]
+    except urllib.error.URLError as error:
+        return None, str(error.reason)[:1000]
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        # Timeouts, refused and reset connections, garbled answers.
+        return None, (f"{type(error).__name__}: {error}")[:1000]
+    if 200 <= code < 300:
+        return code, ""
+    return code, f"HTTP {code}"
+
+
+def webhook_deliver(*, delivery_id: int, now: datetime.datetime | None = None) -> str | None:
+    """Make one attempt at a pending delivery that is due, and record it.
+
+    Idempotent and safe on several workers: the attempt starts with a compare-and-set claim
+    (pending and due) that pushes `next_attempt_at` a lease ahead, so a second run finds
+    nothing to claim, and a delivered delivery is never sent again. A 2xx answer delivers it;
+    otherwise the next attempt is scheduled with exponential backoff, and after MAX_ATTEMPTS it
+    has failed. Returns the status after the attempt, or None when there was nothing to send.
+    """
+    now = now or timezone.now()
+    delivery = (WebhookDelivery.objects.select_related("subscription", "event")
+                .filter(pk=delivery_id, status=DeliveryStatus.PENDING).first())
+    if delivery is None:
+        return None
+    if not delivery.subscription.is_active:
+        # Deactivation gives up the pending deliveries; one created in the meantime too.
+        WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
+            status=DeliveryStatus.FAILED, next_attempt_at=None,
+            last_error="The subscription was deactivated.")
+        return None
+    with transaction.atomic():
+        # The claim filters on the delivery's own columns only: a condition through a join
+        # becomes a subquery, which PostgreSQL does not re-check after waiting for a
+        # concurrent claim's row lock.
+        claimed = WebhookDelivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now,
+        ).update(attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE)
+        if not claimed:
+            return None
+        delivery.attempts = (WebhookDelivery.objects.filter(pk=delivery_id)
+                             .values_list("attempts", flat=True).get())
+        attempt = WebhookAttempt.objects.create(delivery=delivery, number=delivery.attempts,
+                                                started_at=now)
+    # Outside any transaction: a slow endpoint must hold no database lock.
+    body = webhook_body(delivery.event)
+    started = time.monotonic()
+    code, error = _post(url=delivery.subscription.url, body=body, headers={
+        "Content-Type": "application/json; charset=utf-8",
+        "User-Agent": USER_AGENT,
+        "X-Tandem-Event": delivery.event.name,
+        "X-Tandem-Delivery": str(delivery.pk),
+        "X-Tandem-Signature": webhook_signature(secret=delivery.subscription.secret, body=body),
+    })
+    finished = now + datetime.timedelta(seconds=time.monotonic() - started)
+    with transaction.atomic():
+        WebhookAttempt.objects.filter(pk=attempt.pk).update(
+            finished_at=finished, response_code=code, error=error)
+        mine = WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.PENDING)
+        if not error:
+            mine.update(status=DeliveryStatus.DELIVERED, delivered_at=finished,
+                        next_attempt_at=None, last_response_code=code, last_error="")
+            return DeliveryStatus.DELIVERED
+        # Only while no later attempt has claimed it (possible only after a lease ran out).
+        mine = mine.filter(attempts=delivery.attempts)
+        if delivery.attempts >= MAX_ATTEMPTS:
+            mine.update(status=DeliveryStatus.FAILED, next_attempt_at=None,
+                        last_response_code=code, last_error=error)
+            logger.warning("Webhook delivery %s failed for good after %s attempts: %s",
+                           delivery.pk, delivery.attempts, error)
+            return DeliveryStatus.FAILED
+        mine.update(next_attempt_at=now + webhook_backoff(delivery.attempts),
+                    last_response_code=code, last_error=error)
+        return DeliveryStatus.PENDING

@@ -1,0 +1,211 @@
+"""Forms of the lead-quality pages: opening a dispute, ruling, correcting a ruling, scoring a
+follow-up. They check the shape of the input; the services in leads/services/quality.py and
+leads/services/inspection.py decide the rest."""
+
+import os
+
+from django import forms
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from leads.models import AnswerType, DisputeGround, FollowUp, Verdict
+
+# Evidence files: screenshots, call recordings, PDFs of chats. Kept small, since they are
+# stored with the dispute and served to the adjudicator one by one.
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+MAX_EVIDENCE_FILES = 10
+
+# Allowed extensions and the kind each must be, checked against the file's first bytes (the
+# browser's content type is whatever the client says it is). SVG is left out on purpose: it
+# can carry script.
+EVIDENCE_EXTENSIONS = {
+    ".jpg": "image", ".jpeg": "image", ".png": "image", ".gif": "image", ".webp": "image",
+    ".heic": "image",
+    ".pdf": "pdf",
+    ".mp3": "audio", ".m4a": "audio", ".aac": "audio", ".wav": "audio", ".ogg": "audio",
+    ".oga": "audio", ".opus": "audio", ".amr": "audio", ".flac": "audio",
+}
+EVIDENCE_ACCEPT = ",".join(sorted(EVIDENCE_EXTENSIONS))
+
+
+def sniff_evidence_kind(head: bytes) -> str | None:
+    """"image", "pdf" or "audio" from a file's first bytes; None for anything else."""
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+            or (head[4:8] == b"ftyp" and head[8:12] in {b"heic", b"heix", b"mif1", b"msf1"})):
+        return "image"
+    if (head.startswith((b"ID3", b"OggS", b"fLaC", b"#!AMR"))
+            or (head[:4] == b"RIFF" and head[8:12] == b"WAVE")
+            or (head[4:8] == b"ftyp" and head[8:11] in {b"M4A", b"M4B", b"mp4", b"iso"})
+            or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)):
+        # The last line: an MPEG audio frame (MP3 without a tag, ADTS AAC).
+        return "audio"
+    return None
+
+
+def validate_evidence_file(file) -> None:
+    name = os.path.basename(file.name or "")
+    if file.size is not None and file.size > MAX_EVIDENCE_BYTES:
+        raise forms.ValidationError(
+            _("“%(name)s” is %(size)s; an evidence file may be at most %(limit)s.")
+            % {"name": name, "size": filesizeformat(file.size),
+               "limit": filesizeformat(MAX_EVIDENCE_BYTES)}, code="file_too_large")
+    expected = EVIDENCE_EXTENSIONS.get(os.path.splitext(name)[1].lower())
+    position = file.tell() if hasattr(file, "tell") else 0
+    file.seek(0)
+    head = file.read(16)
+    file.seek(position)
+    if expected is None or sniff_evidence_kind(head) != expected:
+        raise forms.ValidationError(
+            _("“%(name)s” is not an image, a PDF or an audio recording.") % {"name": name},
+            code="file_type")
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": EVIDENCE_ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data if item]
+        return [single(data, initial)] if data else []
+
+
+def follow_up_label(follow_up: FollowUp) -> str:
+    when = formats.date_format(timezone.localtime(follow_up.created_at),
+                               "SHORT_DATETIME_FORMAT")
+    return f"{when} · {follow_up.get_channel_display()} · {follow_up.get_outcome_display()}"
+
+
+class DisputeForm(forms.Form):
+    """A dispute on a lead's quality, from the lead page. The lead's follow-ups come in from
+    the page (it has them already for its timeline), so the form costs no query to show."""
+
+    ground = forms.ChoiceField(
+        label=_("Grounds"), choices=[("", _("Choose the grounds")), *DisputeGround.choices])
+    evidence = forms.CharField(
+        label=_("Evidence"), required=False, max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What you found: calls made, what the customer said, where the data is "
+                    "wrong."))
+    follow_ups = forms.MultipleChoiceField(
+        label=_("Linked follow-ups"), required=False, widget=forms.CheckboxSelectMultiple,
+        help_text=_("The follow-ups that show it."))
+    files = MultipleFileField(
+        label=_("Evidence files"), required=False,
+        help_text=_("Screenshots, call recordings or PDFs; at most 5 MB each."))
+
+    def __init__(self, *args, follow_ups: list[FollowUp], **kwargs):
+        kwargs.setdefault("auto_id", "dispute-%s")
+        super().__init__(*args, **kwargs)
+        self._follow_ups = {str(follow_up.pk): follow_up for follow_up in follow_ups}
+        self.fields["follow_ups"].choices = [(key, follow_up_label(follow_up))
+                                             for key, follow_up in self._follow_ups.items()]
+        if not follow_ups:
+            del self.fields["follow_ups"]
+
+    def clean_follow_ups(self) -> list[FollowUp]:
+        return [self._follow_ups[key] for key in self.cleaned_data["follow_ups"]]
+
+    def clean_files(self) -> list:
+        files = self.cleaned_data["files"]
+        if len(files) > MAX_EVIDENCE_FILES:
+            raise forms.ValidationError(
+                _("Attach at most %(count)d files.") % {"count": MAX_EVIDENCE_FILES},
+                code="too_many_files")
+        errors = []
+        for file in files:
+            try:
+                validate_evidence_file(file)
+            except forms.ValidationError as error:
+                errors.append(error)
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+
+_REASON_CHOICES = [("", _("No reason (valid lead)")), *DisputeGround.choices]
+
+
+class RulingForm(forms.Form):
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=Verdict.choices,
+                                widget=forms.RadioSelect)
+    reason = forms.ChoiceField(label=_("Reason"), required=False, choices=_REASON_CHOICES,
+                               help_text=_("Required when the lead is invalid."))
+    note = forms.CharField(label=_("Note"), required=False, max_length=5000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "ruling-%s")
+        super().__init__(*args, **kwargs)
+
+
+class CorrectionForm(RulingForm):
+    """A quality head's correction: a new ruling that supersedes the current one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "correction-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["verdict"].label = _("Corrected verdict")
+        self.fields["note"].label = _("Why the ruling is corrected")
+
+
+class InspectionForm(forms.Form):
+    """A field per criterion of the scorecard, named criterion_<id> as the service names its
+    errors: a score in its range as a number, yes or no as two radio buttons, a choice as a
+    select. The range is the service's to check, so its message is the one shown."""
+
+    findings = forms.CharField(label=_("Findings"), required=False, max_length=5000,
+                               widget=forms.Textarea(attrs={"rows": 4}))
+    not_genuine = forms.BooleanField(
+        label=_("Not genuine: no real contact behind this follow-up"), required=False,
+        help_text=_("Warning: the follow-up stops counting. A lead with no other genuine "
+                    "follow-up counts as not contacted: its first-contact clock is missed at "
+                    "once and the lead may be taken back from the rep."))
+
+    def __init__(self, *args, criteria: list, **kwargs):
+        kwargs.setdefault("auto_id", "inspection-%s")
+        super().__init__(*args, **kwargs)
+        self.criteria = criteria
+        fields = {}
+        for criterion in criteria:
+            fields[self.field_name(criterion)] = self._field_for(criterion)
+        # Criteria first, then the findings and the flag.
+        self.fields = {**fields, **self.fields}
+
+    @staticmethod
+    def field_name(criterion) -> str:
+        return f"criterion_{criterion.pk}"
+
+    @staticmethod
+    def _field_for(criterion) -> forms.Field:
+        if criterion.answer_type == AnswerType.SCORE:
+            return forms.IntegerField(
+                label=criterion.label,
+                help_text=_("From %(low)d to %(high)d.") % {"low": criterion.min_score,
+                                                           "high": criterion.max_score},
+                widget=forms.NumberInput(attrs={"min": criterion.min_score,
+                                                "max": criterion.max_score, "step": 1}))
+        if criterion.answer_type == AnswerType.YES_NO:
+            return forms.ChoiceField(label=criterion.label, widget=forms.RadioSelect,
+                                     choices=[("yes", _("Yes")), ("no", _("No"))])
+        options = [(str(option["label"]), str(option["label"]))
+                   for option in criterion.choices or []]
+        return forms.ChoiceField(label=criterion.label,
+                                 choices=[("", _("Choose")), *options])
+
+    def answers(self) -> dict:
+        """The service's answers: {criterion id: value}."""
+        return {criterion.pk: self.cleaned_data[self.field_name(criterion)]
+                for criterion in self.criteria}

@@ -1,0 +1,285 @@
+"""Serializers of the lead-quality API: disputes, rulings and inspections. Explicit fields; what
+a caller may not see (the disputing side under blind review, follow-up notes) is nulled here
+from flags the view puts in the context."""
+
+import os
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from leads.models import (
+    ContactChannel,
+    Criterion,
+    Dispute,
+    DisputeAttachment,
+    DisputeGround,
+    DisputeSide,
+    FollowUp,
+    Inspection,
+    InspectionAnswer,
+    Lead,
+    Outcome,
+    Ruling,
+    Verdict,
+)
+from leads.services import claim_of
+
+
+def _inline_enum(choices, *, nullable: bool = False, blank: bool = False) -> dict:
+    schema = {"type": "string",
+              "enum": [*choices.values, *([""] if blank else []), *([None] if nullable else [])]}
+    if nullable:
+        schema["nullable"] = True
+    return schema
+
+
+@extend_schema_field(_inline_enum(DisputeGround, blank=True))
+class ReasonField(serializers.ChoiceField):
+    """A ruling's reason: the grounds' choices under their own name in the schema (the same
+    choice set under two names would make its enum ambiguous)."""
+
+# Disputes ----------------------------------------------------------------------------------------
+
+
+class RulingSerializer(serializers.ModelSerializer):
+    reason = ReasonField(choices=DisputeGround.choices, allow_blank=True, read_only=True,
+                         help_text=_("Why the lead is invalid; empty when valid."))
+    ruled_by_name = serializers.CharField(source="ruled_by.full_name", read_only=True)
+    is_current = serializers.BooleanField(
+        read_only=True, default=False,
+        help_text=_("The ruling in force: no correction supersedes it."))
+
+    class Meta:
+        model = Ruling
+        fields = ["id", "verdict", "reason", "note", "ruled_by", "ruled_by_name", "created_at",
+                  "supersedes", "is_current"]
+        read_only_fields = fields
+
+
+class DisputeFollowUpSerializer(serializers.ModelSerializer):
+    """A follow-up linked to a dispute as evidence."""
+
+    author_name = serializers.CharField(source="author.full_name", read_only=True)
+    channel = serializers.ChoiceField(choices=ContactChannel.choices, read_only=True)
+    notes = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text=_("Null when the caller may not read follow-up notes (marketing)."))
+
+    class Meta:
+        model = FollowUp
+        fields = ["id", "created_at", "author", "author_name", "channel", "outcome", "notes"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_notes", False):
+            data["notes"] = None
+        return data
+
+
+class DisputeAttachmentSerializer(serializers.ModelSerializer):
+    """An evidence file. Files are not public media: `url` is the page that serves them to
+    those who may read the dispute. Under blind review the uploader and the file's own name
+    (which may tell the side) are withheld."""
+
+    name = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    uploaded_by = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True,
+        help_text=_("Null under blind review for those who rule: it would name the side."))
+
+    class Meta:
+        model = DisputeAttachment
+        fields = ["id", "name", "url", "uploaded_by", "created_at"]
+        read_only_fields = fields
+
+    def get_name(self, obj) -> str:
+        name = os.path.basename(obj.file.name)
+        if self.context.get("blind", False):
+            return f"evidence-{obj.pk}{os.path.splitext(name)[1].lower()}"
+        return name
+
+    def get_url(self, obj) -> str:
+        url = reverse("leads:dispute_file", args=[obj.dispute_id, obj.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(url) if request is not None else url
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("blind", False):
+            data["uploaded_by"] = None
+        return data
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    """A dispute with its evidence and every ruling, newest first; the ruling in force (that
+    no correction supersedes) is marked current. Under blind review (the caller may rule and
+    the quality settings ask for it) the side, the claim and the opener are null."""
+
+    lead_name = serializers.CharField(source="lead.name", read_only=True)
+    lead_phone = serializers.CharField(
+        source="lead.phone", read_only=True, allow_null=True,
+        help_text=_("Null for API keys without leads:read."))
+    source_name = serializers.CharField(source="lead.source.name", read_only=True)
+    side = serializers.ChoiceField(
+        choices=DisputeSide.choices, read_only=True, allow_null=True,
+        help_text=_("Who opened it: sales, marketing, or the daily sample. Null under blind "
+                    "review."))
+    claim = serializers.SerializerMethodField(
+        help_text=_("What the dispute asserts about the lead (sales: invalid, marketing: "
+                    "valid; the daily sample asserts nothing). Null under blind review."))
+    opened_by = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    opened_by_name = serializers.CharField(source="opened_by.full_name", read_only=True,
+                                           allow_null=True, default=None)
+    is_overdue = serializers.SerializerMethodField(
+        help_text=_("Open and past its ruling deadline."))
+    verdict = serializers.ChoiceField(
+        choices=Verdict.choices, read_only=True, allow_null=True, default=None,
+        help_text=_("The verdict in force (of the current ruling); null while open."))
+    verdict_reason = serializers.CharField(read_only=True, allow_null=True, default=None)
+    follow_ups = DisputeFollowUpSerializer(many=True, read_only=True)
+    attachments = DisputeAttachmentSerializer(many=True, read_only=True)
+    rulings = RulingSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Dispute
+        fields = ["id", "lead", "lead_name", "lead_phone", "source_name", "side", "claim",
+                  "opened_by", "opened_by_name", "ground", "evidence", "status", "due_at",
+                  "is_overdue", "escalated_at", "ruled_at", "verdict", "verdict_reason",
+                  "follow_ups", "attachments", "rulings", "created_at", "updated_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(_inline_enum(Verdict, nullable=True))
+    def get_claim(self, obj) -> str | None:
+        claim = claim_of(obj.side)
+        return str(claim) if claim else None
+
+    def get_is_overdue(self, obj) -> bool:
+        return obj.status == "open" and obj.due_at <= self.context["now"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if self.context.get("blind", False):
+            for field in ("side", "claim", "opened_by", "opened_by_name"):
+                data[field] = None
+        if not self.context.get("show_contact", True):
+            data["lead_phone"] = None
+        superseded = {ruling["supersedes"] for ruling in data["rulings"]}
+        for ruling in data["rulings"]:
+            ruling["is_current"] = ruling["id"] not in superseded
+        return data
+
+
+class DisputeCreateSerializer(serializers.Serializer):
+    lead = serializers.PrimaryKeyRelatedField(
+        queryset=Lead.objects.none(), help_text=_("A lead the caller may see."))
+    ground = serializers.ChoiceField(choices=DisputeGround.choices)
+    evidence = serializers.CharField(required=False, allow_blank=True, default="",
+                                     max_length=5000)
+    follow_ups = serializers.PrimaryKeyRelatedField(
+        queryset=FollowUp.objects.all(), many=True, required=False, default=list,
+        help_text=_("Follow-ups of the lead that show the grounds."))
+
+    def __init__(self, *args, leads=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Leads the caller may not see are "not found" here, as they are everywhere else.
+        if leads is not None:
+            self.fields["lead"].queryset = leads
+
+
+class RulingInputSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    reason = ReasonField(
+        choices=DisputeGround.choices, required=False, allow_blank=True, default="",
+        help_text=_("Required when the lead is ruled invalid; empty when valid."))
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class AttachmentUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+
+
+# Inspections -------------------------------------------------------------------------------------
+
+
+class InspectionFollowUpSerializer(serializers.ModelSerializer):
+    """The inspected follow-up, with what the inspector needs to judge it."""
+
+    lead_name = serializers.CharField(source="lead.name", read_only=True)
+    channel = serializers.ChoiceField(choices=ContactChannel.choices, read_only=True)
+    outcome = serializers.ChoiceField(choices=Outcome.choices, read_only=True)
+    notes = serializers.CharField(
+        read_only=True, allow_null=True,
+        help_text=_("Null when the caller may not read follow-up notes."))
+
+    class Meta:
+        model = FollowUp
+        fields = ["id", "created_at", "lead", "lead_name", "channel", "outcome", "notes",
+                  "next_step", "next_step_at"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_notes", False):
+            data["notes"] = None
+        return data
+
+
+class CriterionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Criterion
+        fields = ["id", "position", "label", "weight", "answer_type", "min_score", "max_score",
+                  "choices"]
+        read_only_fields = fields
+
+
+class InspectionAnswerSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(source="criterion.label", read_only=True)
+    value = serializers.JSONField(read_only=True)
+
+    class Meta:
+        model = InspectionAnswer
+        fields = ["criterion", "label", "value", "points"]
+        read_only_fields = fields
+
+
+class InspectionSerializer(serializers.ModelSerializer):
+    """An inspection, with the scorecard's criteria (what to answer) and the answers given.
+    Who scored it is shown to the quality department, executives and admins only."""
+
+    rep = serializers.PrimaryKeyRelatedField(source="follow_up.author", read_only=True)
+    rep_name = serializers.CharField(source="follow_up.author.full_name", read_only=True)
+    follow_up = InspectionFollowUpSerializer(read_only=True)
+    inspector = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True,
+        help_text=_("Null for callers outside the quality department."))
+    criteria = CriterionSerializer(source="scorecard.criteria", many=True, read_only=True)
+    answers = InspectionAnswerSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Inspection
+        fields = ["id", "round", "drawn_on", "status", "scorecard", "rep", "rep_name",
+                  "follow_up", "score", "passed", "findings", "not_genuine", "inspector",
+                  "scored_at", "criteria", "answers"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_inspector", False):
+            data["inspector"] = None
+        return data
+
+
+class InspectionScoreSerializer(serializers.Serializer):
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text=_('{criterion id: answer}: a whole number in the criterion\'s range, true or '
+                    'false, or the label of a choice.'))
+    findings = serializers.CharField(required=False, allow_blank=True, default="",
+                                     max_length=5000)
+    not_genuine = serializers.BooleanField(
+        required=False, default=False,
+        help_text=_("No real contact behind this follow-up: the lead counts as not "
+                    "contacted."))

@@ -1,0 +1,386 @@
+"""Outbound webhooks: signed deliveries to a real HTTP server on 127.0.0.1, sent once, retried
+with backoff, recorded attempt by attempt; nothing for inactive subscriptions or rolled-back
+events; the API and admin for subscriptions."""
+
+import datetime
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from coordination.apikeys.services import api_key_create
+from coordination.events.models import Event
+from coordination.events.services import event_emit
+
+# The API module registers the webhooks:manage scope (until CoordinationConfig.ready() does).
+from coordination.webhooks import apis  # noqa: F401
+from coordination.webhooks.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from coordination.webhooks.services import (
+    MAX_ATTEMPTS,
+    webhook_deliver,
+    webhook_deliveries_due,
+    webhook_event_dispatch,
+    webhook_event_register,
+    webhook_subscription_create,
+    webhook_subscription_deactivate,
+)
+from coordination.webhooks.tasks import webhook_deliver_task
+from tests.factories import UserFactory, member
+
+pytestmark = pytest.mark.django_db
+
+webhook_event_register("test.happened", "Something happened (tests)")
+webhook_event_register("test.other", "Something else happened (tests)")
+
+WEBHOOKS = "/api/v1/webhooks/"
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """Records each POST and answers with the next queued status (200 when none is left)."""
+
+    def do_POST(self):  # noqa: N802 - the name http.server calls
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.received.append({"headers": dict(self.headers), "body": body,
+                                     "path": self.path})
+        code = self.server.statuses.pop(0) if self.server.statuses else 200
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format, *args):
+        return None
+
+
+@pytest.fixture
+def receiver(monkeypatch):
+    # A proxy from the environment must not sit between the test and its own server.
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    server.daemon_threads = True
+    server.received = []
+    server.statuses = []
+    server.url = f"http://127.0.0.1:{server.server_port}/hooks/tandem"
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=5)
+
+
+def subscribe(url, events=("test.happened",)):
+    return webhook_subscription_create(url=url, events=list(events))
+
+
+def pending_delivery(subscription, name="test.happened", payload=None):
+    """An event and its delivery, created without sending it."""
+    event = Event.objects.create(name=name, payload=payload or {"lead": 7})
+    [delivery_id] = webhook_event_dispatch(event_id=event.pk)
+    return WebhookDelivery.objects.get(pk=delivery_id)
+
+
+# Signing and sending -----------------------------------------------------------------------------
+
+
+def test_delivery_is_signed_with_a_hmac_of_the_raw_body(
+        receiver, django_capture_on_commit_callbacks):
+    subscription, secret = subscribe(receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        event = event_emit(name="test.happened", payload={"dispute": 3, "verdict": "invalid"})
+
+    [request] = receiver.received
+    body = request["body"]
+    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    assert request["headers"]["X-Tandem-Signature"] == expected
+    assert request["headers"]["X-Tandem-Event"] == "test.happened"
+    assert request["headers"]["Content-Type"].startswith("application/json")
+    assert request["path"] == "/hooks/tandem"
+    delivery = WebhookDelivery.objects.get()
+    assert request["headers"]["X-Tandem-Delivery"] == str(delivery.pk)
+    assert json.loads(body) == {"id": event.pk, "event": "test.happened",
+                                "created_at": event.created_at.isoformat(),
+                                "data": {"dispute": 3, "verdict": "invalid"}}
+    # A different secret does not verify.
+    wrong = "sha256=" + hmac.new(b"whsec_other", body, hashlib.sha256).hexdigest()
+    assert not hmac.compare_digest(wrong, request["headers"]["X-Tandem-Signature"])
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.attempts == 1
+    assert delivery.last_response_code == 200
+    assert delivery.delivered_at is not None
+    assert Event.objects.get(pk=event.pk).dispatched_at is not None
+    assert subscription.secret == secret
+
+
+def test_a_delivery_is_sent_once_even_if_the_task_runs_twice(receiver):
+    subscription, _secret = subscribe(receiver.url)
+    delivery = pending_delivery(subscription)
+
+    assert webhook_deliver_task.delay(delivery.pk).get() == DeliveryStatus.DELIVERED
+    assert webhook_deliver_task.delay(delivery.pk).get() is None
+
+    assert len(receiver.received) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.attempts == 1
+    assert WebhookAttempt.objects.filter(delivery=delivery).count() == 1
+
+
+def test_an_event_is_dispatched_once(receiver):
+    subscription, _secret = subscribe(receiver.url)
+    event = Event.objects.create(name="test.happened", payload={})
+    assert len(webhook_event_dispatch(event_id=event.pk)) == 1
+    # The after-commit hand-over and the sweep may both try: the second creates nothing.
+    assert webhook_event_dispatch(event_id=event.pk) == []
+    assert WebhookDelivery.objects.filter(event=event).count() == 1
+
+
+def test_failures_are_retried_with_backoff_and_every_attempt_recorded(receiver):
+    subscription, _secret = subscribe(receiver.url)
+    delivery = pending_delivery(subscription)
+    receiver.statuses = [500, 503]
+    start = timezone.now()
+
+    assert webhook_deliver(delivery_id=delivery.pk, now=start) == DeliveryStatus.PENDING
+    delivery.refresh_from_db()
+    assert delivery.attempts == 1
+    assert delivery.last_response_code == 500
+    assert delivery.last_error == "HTTP 500 Internal Server Error"
+    assert delivery.next_attempt_at == start + datetime.timedelta(minutes=1)
+
+    # Not due yet: nothing is sent.
+    early = start + datetime.timedelta(seconds=30)
+    assert webhook_deliver(delivery_id=delivery.pk, now=early) is None
+    assert len(receiver.received) == 1
+
+    second = start + datetime.timedelta(minutes=1)
+    assert webhook_deliver(delivery_id=delivery.pk, now=second) == DeliveryStatus.PENDING
+    delivery.refresh_from_db()
+    assert delivery.last_response_code == 503
+    # The wait doubles.
+    assert delivery.next_attempt_at == second + datetime.timedelta(minutes=2)
+
+    third = second + datetime.timedelta(minutes=2)
+    assert webhook_deliver(delivery_id=delivery.pk, now=third) == DeliveryStatus.DELIVERED
+    delivery.refresh_from_db()
+    assert delivery.attempts == 3
+    assert delivery.next_attempt_at is None
+    assert delivery.last_error == ""
+    attempts = list(WebhookAttempt.objects.filter(delivery=delivery).order_by("number"))
+    assert [(a.number, a.response_code) for a in attempts] == [(1, 500), (2, 503), (3, 200)]
+    assert [a.started_at for a in attempts] == [start, second, third]
+    assert all(a.finished_at is not None for a in attempts)
+    # The same signed body every time.
+    assert len({request["body"] for request in receiver.received}) == 1
+
+
+def test_a_delivery_fails_for_good_after_the_last_attempt(receiver):
+    subscription, _secret = subscribe(receiver.url)
+    delivery = pending_delivery(subscription)
+    receiver.statuses = [500] * MAX_ATTEMPTS
+    now = timezone.now()
+    for _attempt in range(MAX_ATTEMPTS):
+        webhook_deliver(delivery_id=delivery.pk, now=now)
+        delivery.refresh_from_db()
+        now = delivery.next_attempt_at or now
+
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == MAX_ATTEMPTS
+    assert delivery.next_attempt_at is None
+    assert WebhookAttempt.objects.filter(delivery=delivery).count() == MAX_ATTEMPTS
+    assert len(receiver.received) == MAX_ATTEMPTS
+    assert webhook_deliver(delivery_id=delivery.pk, now=now + datetime.timedelta(days=1)) is None
+    assert len(receiver.received) == MAX_ATTEMPTS
+
+
+def test_an_unreachable_endpoint_is_recorded_and_retried(receiver):
+    subscription, _secret = subscribe(receiver.url)
+    delivery = pending_delivery(subscription)
+    # Nothing listens there any more.
+    receiver.shutdown()
+    receiver.server_close()
+    assert webhook_deliver(delivery_id=delivery.pk) == DeliveryStatus.PENDING
+    delivery.refresh_from_db()
+    assert delivery.last_response_code is None
+    assert "refused" in delivery.last_error.lower()
+    attempt = WebhookAttempt.objects.get(delivery=delivery)
+    assert attempt.response_code is None
+    assert attempt.error == delivery.last_error
+
+
+def test_a_redirect_is_not_followed(receiver):
+    subscription, _secret = subscribe(receiver.url)
+    delivery = pending_delivery(subscription)
+    receiver.statuses = [307]
+    assert webhook_deliver(delivery_id=delivery.pk) == DeliveryStatus.PENDING
+    delivery.refresh_from_db()
+    assert delivery.last_response_code == 307
+    assert len(receiver.received) == 1
+
+
+def test_the_sweep_sends_due_deliveries_and_events_that_missed_their_hand_over(
+        receiver, django_capture_on_commit_callbacks):
+    subscription, _secret = subscribe(receiver.url)
+    due = pending_delivery(subscription)
+    # A committed event whose after-commit hand-over never ran (the process died).
+    missed = Event.objects.create(name="test.happened", payload={"n": 2})
+    Event.objects.filter(pk=missed.pk).update(
+        created_at=timezone.now() - datetime.timedelta(minutes=5))
+    WebhookSubscription.objects.filter(pk=subscription.pk).update(
+        created_at=timezone.now() - datetime.timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert webhook_deliveries_due() == 2
+
+    assert WebhookDelivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == 2
+    assert WebhookDelivery.objects.get(event=missed).pk != due.pk
+    assert len(receiver.received) == 2
+
+
+# Who gets what -----------------------------------------------------------------------------------
+
+
+def test_inactive_subscriptions_and_other_events_get_nothing(
+        receiver, django_capture_on_commit_callbacks):
+    listening, _secret = subscribe(receiver.url)
+    inactive, _secret = subscribe(receiver.url + "/inactive")
+    webhook_subscription_deactivate(subscription=inactive, actor=None)
+    subscribe(receiver.url + "/other", events=["test.other"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_emit(name="test.happened", payload={})
+
+    assert list(WebhookDelivery.objects.values_list("subscription", flat=True)) == [listening.pk]
+    assert [request["path"] for request in receiver.received] == ["/hooks/tandem"]
+
+
+def test_deactivating_gives_up_pending_deliveries(receiver):
+    subscription, _secret = subscribe(receiver.url)
+    delivery = pending_delivery(subscription)
+    webhook_subscription_deactivate(subscription=subscription, actor=None)
+    assert webhook_deliver(delivery_id=delivery.pk) is None
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert receiver.received == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_event_of_a_rolled_back_transaction_creates_no_delivery(receiver):
+    subscribe(receiver.url)
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        event_emit(name="test.happened", payload={"n": 1})
+        raise RuntimeError("the change failed")
+
+    assert not Event.objects.exists()
+    assert not WebhookDelivery.objects.exists()
+    assert receiver.received == []
+
+    # The same, committed: delivered after the commit.
+    with transaction.atomic():
+        event_emit(name="test.happened", payload={"n": 2})
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
+    assert json.loads(receiver.received[0]["body"])["data"] == {"n": 2}
+
+
+# Subscriptions: services, API, admin -------------------------------------------------------------
+
+
+def test_a_subscription_needs_a_web_url_and_known_events():
+    from coordination.errors import ApplicationError
+
+    with pytest.raises(ApplicationError) as error:
+        webhook_subscription_create(url="file:///etc/passwd", events=["test.happened"])
+    assert error.value.field == "url"
+    with pytest.raises(ApplicationError) as error:
+        webhook_subscription_create(url="https://example.com/h", events=["test.nope"])
+    assert error.value.field == "events"
+
+
+def test_admin_creates_lists_and_deactivates_subscriptions_by_api(api_client):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    api_client.force_authenticate(admin)
+
+    response = api_client.post(WEBHOOKS, {"url": "https://crm.example.com/tandem",
+                                          "events": ["test.happened"]}, format="json")
+    assert response.status_code == 201
+    created = response.json()
+    subscription = WebhookSubscription.objects.get()
+    # The secret once, in full; masked ever after.
+    assert created["secret"] == subscription.secret
+    assert subscription.secret.startswith("whsec_")
+    assert subscription.created_by == admin
+    listed = api_client.get(WEBHOOKS).json()["results"]
+    assert listed[0]["secret"] == f"…{subscription.secret[-4:]}"
+    assert subscription.secret not in json.dumps(api_client.get(
+        f"{WEBHOOKS}{subscription.pk}/").json())
+
+    response = api_client.post(f"{WEBHOOKS}{subscription.pk}/deactivate/")
+    assert response.status_code == 200
+    assert response.json()["is_active"] is False
+    # No editing or deleting: deactivate, and subscribe anew.
+    assert api_client.patch(f"{WEBHOOKS}{subscription.pk}/", {"url": "https://x.example"},
+                            format="json").status_code == 405
+    assert api_client.delete(f"{WEBHOOKS}{subscription.pk}/").status_code == 405
+
+
+def test_subscription_input_errors_name_their_field(api_client):
+    api_client.force_authenticate(UserFactory(is_superuser=True))
+    response = api_client.post(WEBHOOKS, {"url": "https://crm.example.com/tandem",
+                                          "events": ["lead.nothing"]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "events"
+    response = api_client.post(WEBHOOKS, {"url": "ftp://crm.example.com/",
+                                          "events": ["test.happened"]}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "url"
+
+
+def test_only_admins_and_keys_with_the_scope_manage_webhooks(api_client):
+    subscribe("https://crm.example.com/tandem")
+    api_client.force_authenticate(member("sales", "head"))
+    assert api_client.get(WEBHOOKS).status_code == 403
+    assert api_client.post(WEBHOOKS, {"url": "https://a.example", "events": ["test.happened"]},
+                           format="json").status_code == 403
+    api_client.force_authenticate(None)
+
+    _key, raw = api_key_create(name="CRM", scopes=["webhooks:manage"])
+    response = api_client.get(WEBHOOKS, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 1
+    response = api_client.post(WEBHOOKS, {"url": "https://crm.example.com/other",
+                                          "events": ["test.happened"]}, format="json",
+                               HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert response.status_code == 201
+    assert WebhookSubscription.objects.get(pk=response.json()["id"]).created_by is None
+
+    _key, raw = api_key_create(name="Other", scopes=["org:read"])
+    assert api_client.get(WEBHOOKS, HTTP_AUTHORIZATION=f"Api-Key {raw}").status_code == 403
+
+
+def test_admin_shows_the_secret_once_on_creation(client):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client.force_login(admin)
+    response = client.post("/admin/coordination/webhooksubscription/add/",
+                           {"url": "https://crm.example.com/tandem",
+                            "events": ["test.happened"]}, follow=True)
+    assert response.status_code == 200
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.secret in response.content.decode()
+    page = client.get(f"/admin/coordination/webhooksubscription/{subscription.pk}/change/")
+    assert page.status_code == 200
+    assert subscription.secret not in page.content.decode()
+    delivery = pending_delivery(subscription)
+    assert client.get("/admin/coordination/webhookdelivery/").status_code == 200
+    assert client.get(
+        f"/admin/coordination/webhookdelivery/{delivery.pk}/change/").status_code == 200
