@@ -177,8 +177,12 @@ class DisputeCap(models.Model):
         verbose_name = _("dispute cap")
         verbose_name_plural = _("dispute caps")
         constraints = [
+            # One cap per source and side, and one per side for all sources (two partial
+            # constraints: SQLite has no NULLS NOT DISTINCT).
             models.UniqueConstraint(fields=["source", "side"], name="unique_dispute_cap",
-                                    nulls_distinct=False),
+                                    condition=Q(source__isnull=False)),
+            models.UniqueConstraint(fields=["side"], name="unique_dispute_cap_all_sources",
+                                    condition=Q(source__isnull=True)),
             models.CheckConstraint(condition=Q(max_share__gte=0, max_share__lte=100),
                                    name="dispute_cap_share_range"),
         ]
