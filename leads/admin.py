@@ -6,6 +6,8 @@ Files of leads are imported here through the same services as on the import page
 a preview row by row, then all valid rows or none.
 """
 
+import os
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -14,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import number_format
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -56,6 +58,7 @@ from leads.permissions import (
     can_inspect,
     can_read_follow_up_notes,
     can_see_quality_queue,
+    is_blind_reader,
     lead_visibility_filter,
 )
 from leads.services.assignment import rule_conditions_validate
@@ -600,6 +603,26 @@ def _sees_all_quality(user) -> bool:
             or can_inspect(user))
 
 
+def _blind(request) -> bool:
+    """Blind review for this admin user (`is_blind_reader`), read once per request: the
+    dispute's columns, filters, fields and inlines all ask."""
+    if not hasattr(request, "_quality_blind"):
+        request._quality_blind = is_blind_reader(request.user)
+    return request._quality_blind
+
+
+def _evidence_link(obj, name: str):
+    # Evidence is not public media: it is served by the ruling page's own view, which checks
+    # who may read the dispute.
+    url = reverse("leads:dispute_file", args=[obj.dispute_id, obj.pk])
+    return format_html('<a href="{}">{}</a>', url, name)
+
+
+def _blind_evidence_name(obj) -> str:
+    """An evidence file named by its number, as in the API: its own name may name its sender."""
+    return f"evidence-{obj.pk}{os.path.splitext(obj.file.name)[1].lower()}"
+
+
 class RulingInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = Ruling
     fields = ["created_at", "verdict", "reason", "note", "ruled_by", "supersedes_number"]
@@ -616,6 +639,10 @@ class RulingInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 class DisputeAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    """Who uploaded each file, and its own name. Not for blind readers: a tabular inline
+    prints each row's object, whose name is the file's; they get DisputeAdmin.evidence_files,
+    the files named by their number."""
+
     model = DisputeAttachment
     fields = ["file_link", "uploaded_by", "created_at"]
     readonly_fields = fields
@@ -627,10 +654,7 @@ class DisputeAttachmentInline(ReadOnlyAdminMixin, admin.TabularInline):
 
     @admin.display(description=_("file"))
     def file_link(self, obj):
-        # Evidence is not public media: it is served by the ruling page's own view, which
-        # checks who may read the dispute.
-        url = reverse("leads:dispute_file", args=[obj.dispute_id, obj.pk])
-        return format_html('<a href="{}">{}</a>', url, obj.file.name.rsplit("/", 1)[-1])
+        return _evidence_link(obj, obj.file.name.rsplit("/", 1)[-1])
 
 
 @admin.register(Dispute)
@@ -649,6 +673,48 @@ class DisputeAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
               "created_at", "due_at", "escalated_at", "ruled_at", "ruling_page"]
     readonly_fields = fields
     inlines = [DisputeAttachmentInline, RulingInline]
+    # What blind review hides from the quality department: who opened the dispute and its
+    # side, as columns, filters, fields and lookups in the address; and who uploaded the
+    # evidence files and their own names (the inline), replaced by the files by number.
+    blind_hidden = ("side", "opened_by")
+
+    def _shown_to(self, request, names, *, files: bool = False):
+        if not _blind(request):
+            return list(names)
+        shown = [name for name in names if name not in self.blind_hidden]
+        return [*shown, "evidence_files"] if files else shown
+
+    def get_list_display(self, request):
+        return self._shown_to(request, super().get_list_display(request))
+
+    def get_list_filter(self, request):
+        return self._shown_to(request, super().get_list_filter(request))
+
+    def get_fields(self, request, obj=None):
+        return self._shown_to(request, super().get_fields(request, obj), files=True)
+
+    def get_readonly_fields(self, request, obj=None):
+        return self._shown_to(request, super().get_readonly_fields(request, obj), files=True)
+
+    def get_inlines(self, request, obj):
+        inlines = super().get_inlines(request, obj)
+        if _blind(request):
+            # A tabular inline prints each row's object, whose name is the file's own.
+            return [inline for inline in inlines if inline is not DisputeAttachmentInline]
+        return inlines
+
+    def lookup_allowed(self, lookup, value, request):
+        # ?side=sales or ?opened_by=3 in the changelist's address would tell what the list
+        # hides: refused (a 400) under blind review.
+        if lookup.split("__", 1)[0] in self.blind_hidden and _blind(request):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+    def history_view(self, request, object_id, extra_context=None):
+        # The audit trail names who opened the dispute and its side: not under blind review.
+        if _blind(request):
+            return admin.ModelAdmin.history_view(self, request, object_id, extra_context)
+        return super().history_view(request, object_id, extra_context)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
@@ -662,6 +728,13 @@ class DisputeAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
         rows = obj.follow_ups.order_by("created_at").values_list("pk", "created_at", "channel")
         return ", ".join(f"#{pk} {created_at:%Y-%m-%d %H:%M} {channel}"
                          for pk, created_at, channel in rows) or "—"
+
+    @admin.display(description=_("evidence files"))
+    def evidence_files(self, obj):
+        # Blind readers only (see get_fields): the files by number, not who sent them.
+        return format_html_join(", ", "{}", (
+            (_evidence_link(attachment, _blind_evidence_name(attachment)),)
+            for attachment in obj.attachments.order_by("id"))) or "—"
 
     @admin.display(description=_("ruling page"))
     def ruling_page(self, obj):

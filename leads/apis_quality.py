@@ -7,7 +7,6 @@ Integrations read with `quality:read`; they never rule or score: those need a pe
 """
 
 import django_filters
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,6 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from coordination.audit.services import audit_record
 from coordination.errors import ApplicationError, PermissionDenied
 from coordination.org import permissions as org
 from coordination.org.models import DepartmentKind, Membership
@@ -42,6 +40,7 @@ from leads.permissions import (
     can_read_notes_in_lists,
     can_rule,
     can_see_quality_queue,
+    is_blind_reader,
     lead_visibility_filter,
 )
 from leads.selectors import lead_list_for
@@ -55,17 +54,17 @@ from leads.serializers_quality import (
     RulingInputSerializer,
 )
 from leads.services import (
+    dispute_attachment_add,
     dispute_open,
     dispute_rule,
     inspection_score,
-    quality_settings,
     ruling_correct,
 )
 
 # Integrations read quality (quality:read); "quality:write" is registered for no key: opening a
 # dispute takes a person of one side, and ruling or scoring a person of the quality department.
 QUALITY_SCOPES = {"read": "quality:read", "write": "quality:write"}
-MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
 
 def _fake(view) -> bool:
     """drf-spectacular builds the schema with a request that has no real user."""
@@ -73,10 +72,11 @@ def _fake(view) -> bool:
 
 
 def _blind(request) -> bool:
-    """Blind review: the caller may rule and the quality settings hide the disputing side.
-    Asked by the filters and the serializers of one request: read the settings once."""
+    """Blind review: the caller reads for the quality department (rules or corrects rulings)
+    and the quality settings hide the disputing side (`is_blind_reader`, shared with the pages
+    and the admin). Asked by the filters and the serializers of one request: read it once."""
     if not hasattr(request, "_quality_blind"):
-        request._quality_blind = can_rule(request.user) and quality_settings().blind_review
+        request._quality_blind = is_blind_reader(request.user)
     return request._quality_blind
 
 
@@ -186,8 +186,9 @@ class InspectionFilter(django_filters.FilterSet):
 
 @extend_schema_view(
     list=extend_schema(description=gettext_lazy(
-        "Disputes the caller may see. Under blind review, those who rule see neither the side "
-        "nor the opener.")),
+        "Disputes the caller may see. Under blind review the quality department (who rule and "
+        "who correct rulings) sees neither the side, the opener, nor who wrote the linked "
+        "follow-ups.")),
     retrieve=extend_schema(responses={200: DisputeSerializer, **DETAIL_ERRORS}),
 )
 class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -281,32 +282,19 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         request={"multipart/form-data": AttachmentUploadSerializer},
         responses={201: DisputeAttachmentSerializer, **DETAIL_ERRORS},
         description=gettext_lazy(
-            "Add an evidence file to an open dispute. Only who opened it or the lead's owner."))
+            "Add an evidence file to an open dispute: an image, a PDF or an audio recording "
+            "(checked by its content, not only its name), at most 5 MB, at most 10 files per "
+            "dispute; a refused file is named by the field `files`. Only who opened the "
+            "dispute or the lead's owner."))
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
     def attachments(self, request, *args, **kwargs):
-        user = request.user
         dispute = self.get_object()
-        # A rule of its own, kept here while no service owns evidence files.
-        if not org.is_person(user) or user.pk not in {dispute.opened_by_id,
-                                                       dispute.lead.owner_id}:
-            raise PermissionDenied(
-                _("Only who opened the dispute or the lead's owner may add evidence files."))
-        if dispute.status != DisputeStatus.OPEN:
-            raise ApplicationError(_("This dispute is ruled: evidence can no longer be added."),
-                                   code="already_ruled", field="dispute")
         serializer = AttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        # The evidence service decides who may add a file, until when, and which files: the
+        # same rules as the lead page's dispute form.
         upload = serializer.validated_data["file"]
-        if upload.size > MAX_ATTACHMENT_BYTES:
-            raise ApplicationError(
-                _("A file may be at most %(size)d MB.") % {
-                    "size": MAX_ATTACHMENT_BYTES // (1024 * 1024)},
-                code="too_large", field="file")
-        with transaction.atomic():
-            attachment = DisputeAttachment.objects.create(dispute=dispute, file=upload,
-                                                          uploaded_by=user)
-            audit_record(actor=user, verb="dispute.attachment_added", obj=dispute,
-                         after={"attachment": attachment.pk, "file": attachment.file.name})
+        attachment = dispute_attachment_add(dispute=dispute, file=upload, actor=request.user)
         return Response(DisputeAttachmentSerializer(
             attachment, context=self.get_serializer_context()).data,
             status=status.HTTP_201_CREATED)

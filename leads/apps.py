@@ -18,5 +18,7 @@ class LeadsConfig(AppConfig):
         # Events integrations may subscribe to (emitted by the quality services).
         from coordination.webhooks.services import webhook_event_register
 
-        webhook_event_register("dispute.opened", _("A lead-quality dispute was opened"))
-        webhook_event_register("dispute.ruled", _("A lead-quality dispute was ruled"))
+        webhook_event_register("dispute.opened", _("A lead-quality dispute was opened"),
+                               scope="quality:read")
+        webhook_event_register("dispute.ruled", _("A lead-quality dispute was ruled"),
+                               scope="quality:read")

@@ -2,66 +2,28 @@
 follow-up. They check the shape of the input; the services in leads/services/quality.py and
 leads/services/inspection.py decide the rest."""
 
-import os
-
 from django import forms
-from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from coordination.errors import ApplicationError
 from leads.models import AnswerType, DisputeGround, FollowUp, Verdict
 
-# Evidence files: screenshots, call recordings, PDFs of chats. Kept small, since they are
-# stored with the dispute and served to the adjudicator one by one.
-MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
-MAX_EVIDENCE_FILES = 10
-
-# Allowed extensions and the kind each must be, checked against the file's first bytes (the
-# browser's content type is whatever the client says it is). SVG is left out on purpose: it
-# can carry script.
-EVIDENCE_EXTENSIONS = {
-    ".jpg": "image", ".jpeg": "image", ".png": "image", ".gif": "image", ".webp": "image",
-    ".heic": "image",
-    ".pdf": "pdf",
-    ".mp3": "audio", ".m4a": "audio", ".aac": "audio", ".wav": "audio", ".ogg": "audio",
-    ".oga": "audio", ".opus": "audio", ".amr": "audio", ".flac": "audio",
-}
-EVIDENCE_ACCEPT = ",".join(sorted(EVIDENCE_EXTENSIONS))
-
-
-def sniff_evidence_kind(head: bytes) -> str | None:
-    """"image", "pdf" or "audio" from a file's first bytes; None for anything else."""
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if (head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a"))
-            or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-            or (head[4:8] == b"ftyp" and head[8:12] in {b"heic", b"heix", b"mif1", b"msf1"})):
-        return "image"
-    if (head.startswith((b"ID3", b"OggS", b"fLaC", b"#!AMR"))
-            or (head[:4] == b"RIFF" and head[8:12] == b"WAVE")
-            or (head[4:8] == b"ftyp" and head[8:11] in {b"M4A", b"M4B", b"mp4", b"iso"})
-            or (len(head) > 1 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0)):
-        # The last line: an MPEG audio frame (MP3 without a tag, ADTS AAC).
-        return "audio"
-    return None
+# The rules of evidence files (allowlist, sniffing, size, count) live in the evidence service,
+# shared with the API.
+from leads.services.evidence import (
+    EVIDENCE_ACCEPT,
+    evidence_count_validate,
+    evidence_file_validate,
+)
 
 
 def validate_evidence_file(file) -> None:
-    name = os.path.basename(file.name or "")
-    if file.size is not None and file.size > MAX_EVIDENCE_BYTES:
-        raise forms.ValidationError(
-            _("“%(name)s” is %(size)s; an evidence file may be at most %(limit)s.")
-            % {"name": name, "size": filesizeformat(file.size),
-               "limit": filesizeformat(MAX_EVIDENCE_BYTES)}, code="file_too_large")
-    expected = EVIDENCE_EXTENSIONS.get(os.path.splitext(name)[1].lower())
-    position = file.tell() if hasattr(file, "tell") else 0
-    file.seek(0)
-    head = file.read(16)
-    file.seek(position)
-    if expected is None or sniff_evidence_kind(head) != expected:
-        raise forms.ValidationError(
-            _("“%(name)s” is not an image, a PDF or an audio recording.") % {"name": name},
-            code="file_type")
+    """evidence_file_validate, as a form error."""
+    try:
+        evidence_file_validate(file)
+    except ApplicationError as error:
+        raise forms.ValidationError(error.message, code=error.code) from None
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -120,10 +82,12 @@ class DisputeForm(forms.Form):
 
     def clean_files(self) -> list:
         files = self.cleaned_data["files"]
-        if len(files) > MAX_EVIDENCE_FILES:
-            raise forms.ValidationError(
-                _("Attach at most %(count)d files.") % {"count": MAX_EVIDENCE_FILES},
-                code="too_many_files")
+        try:
+            evidence_count_validate(len(files))
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        # Every file checked by the evidence service before the view opens the dispute, each
+        # refusal named.
         errors = []
         for file in files:
             try:

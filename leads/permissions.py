@@ -272,3 +272,19 @@ def dispute_reader(user, dispute) -> str | None:
     if quality_side(user) == dispute.side and can_open_dispute(user, dispute.lead):
         return SIDE
     return None
+
+
+def is_blind_reader(user) -> bool:
+    """Blind review applies to `user`: a reader of the quality department (who rules or
+    corrects rulings) while the quality settings ask for blind review (the default, also when
+    the settings row is missing). Such a reader is never shown who opened a dispute, its side,
+    the names of the people on the lead, nor anything that tells them (file names, uploaders,
+    per-person or per-side tallies), on the pages, in the API and in the admin.
+
+    One settings query for a quality reader, none for anybody else."""
+    if not can_see_quality_queue(user):
+        return False
+    from leads.models import QualitySettings
+
+    settings = QualitySettings.objects.filter(pk=1).first()
+    return True if settings is None else settings.blind_review

@@ -68,6 +68,10 @@ class Dispute(TimeStampedModel):
     due_at = models.DateTimeField(_("ruling due"))
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     ruled_at = models.DateTimeField(_("ruled at"), null=True, blank=True)
+    paused_deadlines = models.JSONField(
+        _("deadlines paused"), default=dict, blank=True,
+        help_text=_("The lead's running deadlines when the dispute opened, if the settings "
+                    "pause clocks during disputes."))
 
     class Meta:
         verbose_name = _("lead-quality dispute")
@@ -144,6 +148,9 @@ class Ruling(models.Model):
                 condition=Q(verdict="valid", reason="") | Q(verdict="invalid") & ~Q(reason=""),
                 name="invalid_ruling_has_a_reason",
                 violation_error_message=_("An invalid ruling needs a reason.")),
+            # One first ruling per dispute; any other ruling is a correction of one.
+            models.UniqueConstraint(fields=["dispute"], condition=Q(supersedes__isnull=True),
+                                    name="one_first_ruling_per_dispute"),
         ]
 
     def __str__(self) -> str:

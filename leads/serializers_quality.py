@@ -59,9 +59,13 @@ class RulingSerializer(serializers.ModelSerializer):
 
 
 class DisputeFollowUpSerializer(serializers.ModelSerializer):
-    """A follow-up linked to a dispute as evidence."""
+    """A follow-up linked to a dispute as evidence. Under blind review its author is withheld,
+    as on the ruling page ("the rep"): the rep may be the one who opened the dispute."""
 
-    author_name = serializers.CharField(source="author.full_name", read_only=True)
+    author = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text=_("Null under blind review."))
+    author_name = serializers.CharField(source="author.full_name", read_only=True,
+                                        allow_null=True, help_text=_("Null under blind review."))
     channel = serializers.ChoiceField(choices=ContactChannel.choices, read_only=True)
     notes = serializers.CharField(
         read_only=True, allow_null=True,
@@ -76,6 +80,8 @@ class DisputeFollowUpSerializer(serializers.ModelSerializer):
         data = super().to_representation(instance)
         if not self.context.get("show_notes", False):
             data["notes"] = None
+        if self.context.get("blind", False):
+            data["author"] = data["author_name"] = None
         return data
 
 
@@ -88,7 +94,8 @@ class DisputeAttachmentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     uploaded_by = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True,
-        help_text=_("Null under blind review for those who rule: it would name the side."))
+        help_text=_("Null under blind review for the quality department: it would name the "
+                    "side."))
 
     class Meta:
         model = DisputeAttachment
@@ -115,8 +122,9 @@ class DisputeAttachmentSerializer(serializers.ModelSerializer):
 
 class DisputeSerializer(serializers.ModelSerializer):
     """A dispute with its evidence and every ruling, newest first; the ruling in force (that
-    no correction supersedes) is marked current. Under blind review (the caller may rule and
-    the quality settings ask for it) the side, the claim and the opener are null."""
+    no correction supersedes) is marked current. Under blind review (the caller reads for the
+    quality department and the quality settings ask for it) the side, the claim, the opener,
+    the authors of the follow-ups and the uploaders of the files are null."""
 
     lead_name = serializers.CharField(source="lead.name", read_only=True)
     lead_phone = serializers.CharField(

@@ -28,7 +28,6 @@ from coordination.forms import add_application_error
 from coordination.org import permissions as org
 from coordination.org.models import DepartmentKind, Membership, User
 from leads.forms_quality import (
-    EVIDENCE_EXTENSIONS,
     CorrectionForm,
     DisputeForm,
     InspectionForm,
@@ -57,6 +56,7 @@ from leads.permissions import (
     can_rule,
     can_see_quality_queue,
     dispute_reader,
+    is_blind_reader,
     is_sales,
     is_sales_manager,
 )
@@ -65,9 +65,9 @@ from leads.services import (
     dispute_rule,
     inspection_agreement,
     inspection_score,
-    quality_settings,
 )
 from leads.services import ruling_correct as ruling_correct_service
+from leads.services.evidence import EVIDENCE_EXTENSIONS, evidence_content_type
 from leads.views import _countdown, _error_summary, _lead_for_page, _page_query, _render_detail
 
 PAGE_SIZE = 25
@@ -190,7 +190,7 @@ def dispute_queue(request):
     if not can_see_quality_queue(request.user):
         raise PermissionDenied
     now = timezone.now()
-    blind = quality_settings().blind_review
+    blind = is_blind_reader(request.user)
     show_ruled = request.GET.get("show") == "ruled"
     queryset = Dispute.objects.select_related("lead__source")
     if show_ruled:
@@ -230,7 +230,7 @@ def _dispute_context(request, dispute: Dispute, reader: str, bound: dict) -> dic
     user = request.user
     lead = dispute.lead
     now = timezone.now()
-    blind = reader == QUALITY and quality_settings().blind_review
+    blind = reader == QUALITY and is_blind_reader(user)
     notes_visible = reader in {QUALITY, EXECUTIVE} or can_read_follow_up_notes(user, lead)
     linked_ids = set(dispute.follow_ups.values_list("pk", flat=True))
     history = []
@@ -357,17 +357,26 @@ def ruling_correct_view(request, pk: int, ruling_pk: int):
 @login_required
 @require_GET
 def dispute_file(request, pk: int, file_pk: int):
-    """An evidence file, to those who may read the dispute. Files are not public media."""
+    """An evidence file, to those who may read the dispute. Files are not public media.
+
+    Always a download, never shown in the page: the content type is the allowlist's for the
+    file's extension (application/octet-stream for anything else, such as a file stored before
+    the allowlist), the browser may not sniff another, and a sandbox keeps whatever it is from
+    running script in the reader's session."""
     dispute = _dispute_or_404(pk)
     reader = dispute_reader(request.user, dispute)
     if reader is None:
         raise PermissionDenied
     attachment = get_object_or_404(DisputeAttachment, pk=file_pk, dispute=dispute)
     extension = os.path.splitext(attachment.file.name)[1].lower()
-    blind = reader == QUALITY and quality_settings().blind_review
+    blind = reader == QUALITY and is_blind_reader(request.user)
     name = f"evidence-{attachment.pk}{extension}" if blind \
         else os.path.basename(attachment.file.name)
-    return FileResponse(attachment.file.open("rb"), filename=name)
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=name,
+                            content_type=evidence_content_type(attachment.file.name))
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox"
+    return response
 
 
 # The inspector's queue and scoring page ------------------------------------------------------

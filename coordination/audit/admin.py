@@ -47,6 +47,14 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["content_type"]
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
 
+    def has_view_permission(self, request, obj=None):
+        # The trail names who did what, including who opened a lead-quality dispute, which
+        # blind review keeps from the quality department: admins only.
+        return bool(request.user.is_active and request.user.is_superuser)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
     def has_add_permission(self, request):
         return False
 

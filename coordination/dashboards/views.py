@@ -17,7 +17,7 @@ from coordination.dashboards import charts
 from coordination.dashboards.forms import CUSTOM, PRESETS, ScoreboardFilterForm
 from coordination.metrics.funnel import funnel_metrics
 from coordination.metrics.periods import today_in_site_zone
-from coordination.metrics.permissions import can_view_scoreboard
+from coordination.metrics.permissions import can_view_dispute_figures, can_view_scoreboard
 
 
 def _preset_links(current: str, source_id: int | None) -> list[dict]:
@@ -37,7 +37,10 @@ def scoreboard(request):
         raise PermissionDenied
     form = ScoreboardFilterForm(request.GET or None, today=today_in_site_zone())
     preset, period, source_id = form.chosen()
-    funnel = funnel_metrics(period=period, source_id=source_id)
+    # Under blind review the quality department sees no dispute figures: they would tell who
+    # opened the disputes it judges, or their side.
+    funnel = funnel_metrics(period=period, source_id=source_id,
+                            with_disputes=can_view_dispute_figures(request.user))
     totals = funnel.totals
     currency = totals.outcome[0].currency
     context = {

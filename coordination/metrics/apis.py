@@ -11,7 +11,11 @@ from rest_framework.views import APIView
 from coordination.errors import ApplicationError, PermissionDenied
 from coordination.metrics.funnel import funnel_metrics
 from coordination.metrics.periods import period_check, this_month, today_in_site_zone
-from coordination.metrics.permissions import METRICS_READ_SCOPE, can_view_scoreboard
+from coordination.metrics.permissions import (
+    METRICS_READ_SCOPE,
+    can_view_dispute_figures,
+    can_view_scoreboard,
+)
 from leads.models import Source
 from leads.serializers import ErrorsSerializer
 
@@ -116,7 +120,10 @@ class FunnelSerializer(serializers.Serializer):
     totals = LeadFiguresSerializer()
     by_source = SourceFiguresSerializer(many=True, source="sources")
     inspections = InspectionFiguresSerializer()
-    disputes = DisputeFiguresSerializer()
+    disputes = DisputeFiguresSerializer(allow_null=True, help_text=gettext_lazy(
+        "Disputes opened in the period, by side and by person. Null for the quality "
+        "department under blind review: it does not learn who opened the disputes it judges, "
+        "nor their side."))
     granularity = serializers.ChoiceField(choices=["day", "week", "month"],
                                           source="trend.granularity")
     trend = TrendPointSerializer(many=True, source="trend.points")
@@ -134,7 +141,8 @@ class FunnelView(APIView):
             "Lead volume, valid leads, conversion, the shared outcome, first-contact SLA, "
             "reassignment rate, inspection pass rate and disputes of a period [start, end) in "
             "the site time zone, by source and campaign, with a trend by day, week or month. "
-            "Decimals are strings; rates are null when their denominator is zero."),
+            "Decimals are strings; rates are null when their denominator is zero. Under blind "
+            "review the quality department gets no dispute figures (`disputes` is null)."),
     )
     def get(self, request, *args, **kwargs):
         if not can_view_scoreboard(request.user):
@@ -150,5 +158,6 @@ class FunnelView(APIView):
                                    field="end")
         period = period_check(start=start, end=end)
         source = query.validated_data.get("source")
-        funnel = funnel_metrics(period=period, source_id=source.pk if source else None)
+        funnel = funnel_metrics(period=period, source_id=source.pk if source else None,
+                                with_disputes=can_view_dispute_figures(request.user))
         return Response(FunnelSerializer(funnel).data)

@@ -35,12 +35,17 @@ period it came in, so a period's figures settle as its leads are worked.
   disputes *opened* in the period, per side and per person who opened them. A dispute is
   *ruled* once it has a ruling; it is *lost* by its side when its current ruling (the newest,
   the one no correction superseded) differs from the side's claim (`claim_of`: sales claims
-  invalid, marketing claims valid), *upheld* otherwise.
+  invalid, marketing claims valid), *upheld* otherwise. Under blind review the quality
+  department must not learn which side opened a dispute, nor who: for its readers
+  (`funnel_metrics(with_disputes=False)`) there are no dispute figures at all, neither per
+  person nor per side (a per-side count that moves when a dispute comes in, is ruled or is
+  corrected would tell the side of that dispute).
 - Rates are Decimals rounded to four places, None when the denominator is zero.
 
 Every figure is computed in SQL with conditional aggregates, in four queries whatever the
 number of leads, sources and campaigns: leads grouped by source, campaign and currency; leads
-grouped by trend bucket and currency; inspections; disputes grouped by side and person.
+grouped by trend bucket and currency; inspections; disputes grouped by side and person (three
+without the disputes).
 """
 
 import datetime
@@ -273,7 +278,7 @@ class Funnel:
     totals: LeadFigures
     sources: list[SourceFigures]
     inspections: Rate
-    disputes: DisputeFigures
+    disputes: DisputeFigures | None  # None: withheld from a blind reader
     trend: Trend
 
 
@@ -457,12 +462,14 @@ def funnel_source_choices() -> list[tuple[int, str]]:
 
 
 def funnel_metrics(*, period: Period, source_id: int | None = None,
-                   now: datetime.datetime | None = None) -> Funnel:
+                   now: datetime.datetime | None = None, with_disputes: bool = True) -> Funnel:
     """The funnel figures of `period`, for one source or all, with their trend.
 
     Guarantees: the figures follow the definitions of this module's docstring; four queries
-    whatever the data; Decimal arithmetic; rates None on a zero denominator; `now` (default:
-    the current time) only decides which first-contact deadlines have passed.
+    whatever the data (three without the disputes); Decimal arithmetic; rates None on a zero
+    denominator; `now` (default: the current time) only decides which first-contact deadlines
+    have passed. `with_disputes=False` leaves `disputes` None: for a blind reader, see
+    `coordination.metrics.permissions.can_view_dispute_figures`.
     """
     now = now or timezone.now()
     leads = _period_leads(period, source_id)
@@ -470,6 +477,6 @@ def funnel_metrics(*, period: Period, source_id: int | None = None,
     return Funnel(
         period=period, source_id=source_id, now=now, totals=totals, sources=sources,
         inspections=_inspections(period, source_id),
-        disputes=_disputes(period, source_id),
+        disputes=_disputes(period, source_id) if with_disputes else None,
         trend=_trend(leads, period, now),
     )

@@ -2,6 +2,7 @@
 
 from coordination.org import permissions as org
 from coordination.org.models import DepartmentKind
+from leads.permissions import is_blind_reader
 
 METRICS_READ_SCOPE = "metrics:read"
 
@@ -20,3 +21,10 @@ def can_view_scoreboard(user) -> bool:
         return False
     return (org.is_superuser(user) or org.is_executive(user)
             or org.is_member_of_kind(user, *SCOREBOARD_KINDS))
+
+
+def can_view_dispute_figures(user) -> bool:
+    """The dispute figures (opened, ruled, lost, per side and per person) are part of the
+    funnel for everybody who reads it, except a reader of the quality department under blind
+    review: they would tell who opened the disputes it judges, or their side."""
+    return not is_blind_reader(user)

@@ -33,11 +33,12 @@ class WebhookSubscriptionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     the message after creation."""
 
     form = WebhookSubscriptionForm
-    list_display = ["url", "event_list", "is_active", "secret_hint", "created_by", "created_at"]
-    list_filter = ["is_active"]
-    search_fields = ["url"]
-    list_select_related = ["created_by"]
-    readonly_fields = ["secret_hint", "created_by", "created_at", "updated_at"]
+    list_display = ["url", "event_list", "is_active", "secret_hint", "api_key", "created_by",
+                    "created_at"]
+    list_filter = ["is_active", ("api_key", admin.EmptyFieldListFilter)]
+    search_fields = ["url", "api_key__name", "api_key__prefix"]
+    list_select_related = ["created_by", "api_key"]
+    readonly_fields = ["secret_hint", "api_key", "created_by", "created_at", "updated_at"]
     actions = ["deactivate_selected"]
     audit_on_save = False  # the services record it
 

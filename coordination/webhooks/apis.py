@@ -1,5 +1,8 @@
 """API of outbound webhooks: admins (superusers) and integrations holding `webhooks:manage` list,
-create and deactivate subscriptions. The signing secret is in the creation response only."""
+create and deactivate subscriptions. The signing secret is in the creation response only.
+
+An integration sees and deactivates only the subscriptions made with its own key, and may
+subscribe only to events whose scope its key holds; admins see them all."""
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -8,6 +11,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from coordination.apikeys.models import ApiKey
 from coordination.errors import PermissionDenied
 from coordination.org.permissions import is_integration, is_superuser
 from coordination.webhooks.models import WebhookSubscription
@@ -32,9 +36,9 @@ class WebhookSubscriptionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = WebhookSubscription
-        fields = ["id", "url", "events", "is_active", "secret", "created_by", "created_at",
-                  "updated_at"]
-        read_only_fields = ["is_active", "created_by", "created_at", "updated_at"]
+        fields = ["id", "url", "events", "is_active", "secret", "api_key", "created_by",
+                  "created_at", "updated_at"]
+        read_only_fields = ["is_active", "api_key", "created_by", "created_at", "updated_at"]
 
 
 class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
@@ -52,7 +56,9 @@ class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
             "Subscribe a URL to events. Each event is POSTed as JSON {id, event, created_at, "
             "data} with the headers X-Tandem-Event, X-Tandem-Delivery and X-Tandem-Signature; "
             "a delivery without a 2xx answer is retried with backoff. The response carries the "
-            "signing secret, which is never shown again.")),
+            "signing secret, which is never shown again. With an API key, every event needs "
+            "its scope on the key (dispute.opened and dispute.ruled need quality:read), and "
+            "deliveries stop while the key is revoked, expired or lacks it.")),
 )
 class WebhookSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                  mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -70,7 +76,12 @@ class WebhookSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixi
             raise PermissionDenied(_("Only an admin may manage webhooks."))
 
     def get_queryset(self):
-        return WebhookSubscription.objects.all()
+        # A key's own subscriptions only: another integration's are not even found (404).
+        if is_integration(self.request.user) and isinstance(self.request.auth, ApiKey):
+            return WebhookSubscription.objects.filter(api_key=self.request.auth)
+        if is_superuser(self.request.user):
+            return WebhookSubscription.objects.all()
+        return WebhookSubscription.objects.none()
 
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)

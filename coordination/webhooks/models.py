@@ -10,6 +10,9 @@ from coordination.org.base import TimeStampedModel
 class WebhookSubscription(TimeStampedModel):
     """An integration's endpoint and the events it listens to.
 
+    Its owner is the API key it was made with (`api_key`), or the person who made it
+    (`created_by`, an admin); only a key's subscriptions are limited by scopes.
+
     The secret signs every delivery (HMAC-SHA256 of the body), so it is stored as it is, not
     hashed; it is shown once when the subscription is created and masked everywhere after.
     """
@@ -23,6 +26,15 @@ class WebhookSubscription(TimeStampedModel):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
+    # PROTECT: a key is revoked, not deleted, while it owns subscriptions. Never SET_NULL: a
+    # subscription without a key is a person's, which gets every event it chose.
+    api_key = models.ForeignKey("coordination.ApiKey", on_delete=models.PROTECT, null=True,
+                                blank=True, related_name="webhook_subscriptions",
+                                verbose_name=_("API key"),
+                                help_text=_("The integration that owns this subscription: it "
+                                            "gets only the events its key's scopes allow, "
+                                            "while the key is usable. Empty when a person "
+                                            "(an admin) made it."))
 
     class Meta:
         verbose_name = _("webhook subscription")

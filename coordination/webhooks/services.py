@@ -26,6 +26,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coordination.apikeys.models import ApiKey
+from coordination.apikeys.scopes import is_known_scope
 from coordination.audit.services import audit_record
 from coordination.errors import ApplicationError
 from coordination.events.models import Event
@@ -61,17 +63,49 @@ EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 # The events a subscription may listen to: each feature app names the events it emits ------------
 
 _EVENTS: dict[str, object] = {}
+# The API-key scope each event requires; None when `webhooks:manage` alone is enough.
+_EVENT_SCOPES: dict[str, str | None] = {}
 
 
-def webhook_event_register(name: str, description) -> None:
-    """Offer the event `name` (as passed to event_emit) to webhook subscriptions."""
+def webhook_event_register(name: str, description, *, scope: str | None) -> None:
+    """Offer the event `name` (as passed to event_emit) to webhook subscriptions.
+
+    `scope` is the API-key scope that reads what the event carries (e.g. "quality:read" for
+    disputes): a subscription made with an API key gets the event only while its key holds
+    that scope. It must be given, so that no event is offered to every integration by
+    oversight; None says the event carries nothing beyond `webhooks:manage`.
+    """
     if not EVENT_NAME.match(name):
         raise ValueError(f"Not an event name: {name!r}")
+    if scope is not None and not is_known_scope(scope):
+        raise ValueError(f"Unknown scope {scope!r} for the event {name!r}: register it first")
     _EVENTS[name] = description
+    _EVENT_SCOPES[name] = scope
 
 
 def webhook_event_choices() -> list[tuple[str, object]]:
     return sorted(_EVENTS.items())
+
+
+def webhook_event_scope(name: str) -> str | None:
+    """The API-key scope the event `name` requires (None: none beyond webhooks:manage)."""
+    return _EVENT_SCOPES.get(name)
+
+
+def webhook_key_may_receive(*, api_key: ApiKey | None, event_name: str,
+                            now: datetime.datetime | None = None) -> bool:
+    """Whether a subscription owned by `api_key` may be sent the event `event_name` now.
+
+    A subscription made by a person (an admin: `api_key` is None) gets every event it chose.
+    One made with a key gets an event only while the key is usable (not revoked, not expired)
+    and holds the event's scope; an event no longer registered goes to no key.
+    """
+    if api_key is None:
+        return True
+    if not api_key.is_usable(now) or event_name not in _EVENTS:
+        return False
+    scope = _EVENT_SCOPES.get(event_name)
+    return scope is None or scope in api_key.scopes
 
 
 # Subscriptions -----------------------------------------------------------------------------------
@@ -98,20 +132,52 @@ def _clean_events(events) -> list[str]:
     return names
 
 
+def _check_scopes(events: list[str], api_key: ApiKey | None) -> None:
+    """Refuse events whose scope the subscribing key lacks: a subscription must not deliver
+    what the key could not read through the API."""
+    if api_key is None:
+        return
+    missing: dict[str, list[str]] = {}
+    for name in events:
+        scope = _EVENT_SCOPES.get(name)
+        if scope is not None and scope not in api_key.scopes:
+            missing.setdefault(scope, []).append(name)
+    if missing:
+        raise ApplicationError(
+            " ".join(_("This API key lacks the scope “%(scope)s”, which these events need: "
+                       "%(events)s.") % {"scope": scope, "events": ", ".join(names)}
+                     for scope, names in sorted(missing.items())),
+            code="missing_scope", field="events",
+            extra={"missing_scopes": sorted(missing)})
+
+
 def _person_or_none(actor):
     return actor if getattr(actor, "pk", None) is not None else None
+
+
+def _api_key_of(actor) -> ApiKey | None:
+    """The key an integration acts with (an API-key principal), or None for a person or the
+    system."""
+    api_key = getattr(actor, "api_key", None)
+    return api_key if isinstance(api_key, ApiKey) else None
 
 
 @transaction.atomic
 def webhook_subscription_create(*, url: str, events: list[str],
                                 actor=None) -> tuple[WebhookSubscription, str]:
     """Subscribe `url` to `events`. Returns the subscription and its signing secret, which the
-    caller shows once; it is stored (deliveries are signed with it) but never shown again."""
+    caller shows once; it is stored (deliveries are signed with it) but never shown again.
+
+    An integration (an API-key principal) owns what it subscribes, and may subscribe only to
+    events whose scope its key holds; a person's subscription has no key."""
     url = _clean_url(url)
     events = _clean_events(events)
+    api_key = _api_key_of(actor)
+    _check_scopes(events, api_key)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     subscription = WebhookSubscription.objects.create(
-        url=url, events=events, secret=secret, created_by=_person_or_none(actor))
+        url=url, events=events, secret=secret, created_by=_person_or_none(actor),
+        api_key=api_key)
     # Never the secret: the audit trail is read by more people than the admins.
     audit_record(actor=actor, verb="webhook_subscription.created", obj=subscription,
                  after={"url": url, "events": events})
@@ -122,9 +188,10 @@ def webhook_subscription_create(*, url: str, events: list[str],
 def webhook_subscription_update(*, subscription: WebhookSubscription, actor, url: str,
                                 events: list[str]) -> WebhookSubscription:
     """Change where a subscription is delivered and what it listens to. Deliveries already
-    created keep going to the new URL."""
+    created keep going to the new URL. A key's subscription stays within the key's scopes."""
     url = _clean_url(url)
     events = _clean_events(events)
+    _check_scopes(events, subscription.api_key)
     before = {"url": subscription.url, "events": subscription.events}
     WebhookSubscription.objects.filter(pk=subscription.pk).update(
         url=url, events=events, updated_at=timezone.now())
@@ -168,7 +235,9 @@ def webhook_subscription_activate(*, subscription: WebhookSubscription,
 
 def webhook_event_dispatch(*, event_id: int, now: datetime.datetime | None = None) -> list[int]:
     """Create a pending delivery of a committed event for each active subscription listening
-    to its name (and created before it), and queue them for sending once this commits.
+    to its name (and created before it), and queue them for sending once this commits. A
+    subscription made with an API key gets it only while the key is usable and holds the
+    event's scope (webhook_key_may_receive).
 
     Once per event: the compare-and-set on the event's `dispatched_at` lets exactly one caller
     (the after-commit hand-over or the sweep) create its deliveries. Returns their ids.
@@ -182,8 +251,11 @@ def webhook_event_dispatch(*, event_id: int, now: datetime.datetime | None = Non
         # the names here.
         subscriptions = [
             subscription for subscription in WebhookSubscription.objects.filter(
-                is_active=True, created_at__lte=event.created_at).only("pk", "events")
-            if event.name in subscription.events]
+                is_active=True, created_at__lte=event.created_at)
+            .select_related("api_key").only("pk", "events", "api_key")
+            if event.name in subscription.events
+            and webhook_key_may_receive(api_key=subscription.api_key, event_name=event.name,
+                                        now=now)]
         deliveries = WebhookDelivery.objects.bulk_create([
             WebhookDelivery(subscription=subscription, event_id=event_id, next_attempt_at=now)
             for subscription in subscriptions])
@@ -279,15 +351,22 @@ def webhook_deliver(*, delivery_id: int, now: datetime.datetime | None = None) -
     has failed. Returns the status after the attempt, or None when there was nothing to send.
     """
     now = now or timezone.now()
-    delivery = (WebhookDelivery.objects.select_related("subscription", "event")
+    delivery = (WebhookDelivery.objects
+                .select_related("subscription", "subscription__api_key", "event")
                 .filter(pk=delivery_id, status=DeliveryStatus.PENDING).first())
     if delivery is None:
         return None
+    given_up = None
     if not delivery.subscription.is_active:
         # Deactivation gives up the pending deliveries; one created in the meantime too.
+        given_up = "The subscription was deactivated."
+    elif not webhook_key_may_receive(api_key=delivery.subscription.api_key,
+                                     event_name=delivery.event.name, now=now):
+        # Retries stop too once the key is revoked, expired or no longer holds the scope.
+        given_up = "The API key of the subscription is no longer usable or lacks the scope."
+    if given_up:
         WebhookDelivery.objects.filter(pk=delivery_id, status=DeliveryStatus.PENDING).update(
-            status=DeliveryStatus.FAILED, next_attempt_at=None,
-            last_error="The subscription was deactivated.")
+            status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=given_up)
         return None
     with transaction.atomic():
         # The claim filters on the delivery's own columns only: a condition through a join

@@ -7,6 +7,10 @@ from leads.services.assignment import (
     rule_conditions_validate,
     rule_matches,
 )
+from leads.services.evidence import (
+    dispute_attachment_add,
+    evidence_file_validate,
+)
 from leads.services.imports import (
     ImportPreview,
     ImportResult,
@@ -65,6 +69,7 @@ __all__ = [
     "follow_up_flag_not_genuine", "inspection_agreement", "inspection_score",
     "inspections_draw", "leads_sample_for_adjudication", "quality_settings", "ruling_correct",
     "scorecard_score",
+    "dispute_attachment_add", "evidence_file_validate",
     "BULK_LIMIT", "BulkResult", "ImportPreview", "ImportResult", "IntakeResult", "SweepReport",
     "catalog_save", "import_commit", "import_preview", "lead_import_cancel",
     "lead_import_confirm", "lead_import_create", "lead_imports_expire",

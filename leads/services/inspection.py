@@ -71,7 +71,6 @@ def inspections_draw(*, day: datetime.date, now: datetime.datetime | None = None
     if scorecard is None:
         return 0
     settings = quality_settings()
-    rng = random.Random(seed)  # noqa: S311 - a statistical sample, not a secret
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(day, datetime.time(0), tz)
     end = start + datetime.timedelta(days=1)
@@ -89,10 +88,18 @@ def inspections_draw(*, day: datetime.date, now: datetime.datetime | None = None
         sizes[author_id] += 1
         if not drawn_before:
             by_rep[author_id][channel].append(pk)
-    drawn = []
+    averages = dict(
+        Inspection.objects.filter(follow_up__author_id__in=list(by_rep),
+                                  status=InspectionStatus.DONE, scored_at__gte=since)
+        .values("follow_up__author_id").annotate(avg=Avg("score"))
+        .values_list("follow_up__author_id", "avg"))
+    drawn, doubles = [], []
     for rep_id, strata in by_rep.items():
+        # Seeded by day and rep: two runs at once pick the same follow-ups, and the unique
+        # constraint keeps one row of each.
+        rng = random.Random(f"{day}:{rep_id}:{seed}")  # noqa: S311 - a sample, not a secret
         size = sizes[rep_id]
-        average = rep_recent_average(rep_id=rep_id, since=since)
+        average = averages.get(rep_id)
         low = average is not None and average < scorecard.pass_mark
         share = settings.low_score_share if low else settings.inspection_share
         wanted = min(size, max(settings.inspection_minimum, math.ceil(size * share / HUNDRED)))
@@ -101,11 +108,12 @@ def inspections_draw(*, day: datetime.date, now: datetime.datetime | None = None
         if wanted <= 0:
             continue
         allocation = _allocate({channel: len(ids) for channel, ids in strata.items()}, wanted)
-        for channel, ids in strata.items():
-            drawn.extend(rng.sample(ids, allocation[channel]))
-    rng.shuffle(drawn)
-    doubles = set(drawn[:math.ceil(len(drawn) * settings.double_scoring_share / HUNDRED)]
-                  if settings.double_scoring_share else [])
+        mine = []
+        for channel, ids in sorted(strata.items()):
+            mine.extend(rng.sample(sorted(ids), allocation[channel]))
+        drawn.extend(mine)
+        doubles.extend(rng.sample(mine, math.ceil(
+            len(mine) * settings.double_scoring_share / HUNDRED)))
     rows = [Inspection(follow_up_id=pk, round=1, scorecard=scorecard, drawn_on=day)
             for pk in drawn]
     rows += [Inspection(follow_up_id=pk, round=2, scorecard=scorecard, drawn_on=day)
@@ -172,13 +180,18 @@ def inspection_score(*, inspection: Inspection, inspector, answers: dict, findin
     now = now or timezone.now()
     if not can_inspect(inspector):
         raise PermissionDenied(_("Only an inspector of the quality department may score."))
-    inspection = (Inspection.objects.select_for_update(of=("self",))
-                  .select_related("scorecard", "follow_up__lead").get(pk=inspection.pk))
+    # Both rounds of the follow-up are locked, in one order, before anything is read: two
+    # submissions at once by the same inspector cannot both pass the check below.
+    follow_up_id = Inspection.objects.values_list("follow_up_id", flat=True).get(
+        pk=inspection.pk)
+    siblings = list(Inspection.objects.select_for_update().filter(
+        follow_up_id=follow_up_id).order_by("pk").values_list("pk", "inspector_id"))
+    inspection = (Inspection.objects.select_related("scorecard", "follow_up__lead")
+                  .get(pk=inspection.pk))
     if inspection.status != InspectionStatus.PENDING:
         raise ApplicationError(_("This follow-up is already scored."), code="already_scored",
                                field="inspection")
-    other = Inspection.objects.filter(follow_up_id=inspection.follow_up_id).exclude(
-        pk=inspection.pk).values_list("inspector_id", flat=True).first()
+    other = next((inspector_id for pk, inspector_id in siblings if pk != inspection.pk), None)
     if other is not None and other == inspector.pk:
         raise ApplicationError(_("The second scoring must be done by another inspector."),
                                code="same_inspector", field="inspection")

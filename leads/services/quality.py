@@ -15,7 +15,12 @@ from coordination.audit.services import audit_record
 from coordination.errors import ApplicationError, PermissionDenied
 from coordination.events.services import event_emit
 from coordination.notifications.services import notify
-from coordination.org.calendar import CalendarSpec, business_time_add, calendar_spec_for
+from coordination.org.calendar import (
+    CalendarSpec,
+    business_time_add,
+    business_time_between,
+    calendar_spec_for,
+)
 from coordination.org.models import DepartmentKind, Membership, Role, User
 from leads.models import (
     Dispute,
@@ -32,6 +37,7 @@ from leads.models import (
     Verdict,
 )
 from leads.permissions import can_correct_ruling, can_open_dispute, can_rule, quality_side
+from leads.services.evidence import evidence_count_validate, evidence_file_validate
 
 
 def quality_settings() -> QualitySettings:
@@ -57,13 +63,20 @@ def _quality_head_ids() -> list[int]:
 
 
 def _check_caps(*, lead: Lead, side: str, now: datetime.datetime) -> None:
-    """Refuse a dispute that would take disputed leads past a cap for this month."""
-    caps = DisputeCap.objects.filter(Q(source_id=lead.source_id) | Q(source__isnull=True),
-                                     side__in=[side, ""])
-    start = month_start(now)
+    """Refuse a dispute that would take the disputed share of the lead's monthly cohort (the
+    leads created in the same month, of the cap's source) past a cap."""
+    # Locked, so that concurrent disputes are counted one after the other.
+    caps = list(DisputeCap.objects.select_for_update().filter(
+        Q(source_id=lead.source_id) | Q(source__isnull=True), side__in=[side, ""]
+    ).order_by("pk"))
+    # The cohort of the disputed lead: leads created in its month, and the disputes on them.
+    start = month_start(lead.created_at)
+    end = month_start(start + datetime.timedelta(days=32))
     for cap in caps:
-        leads = Lead.objects.filter(created_at__gte=start)
-        disputes = Dispute.objects.filter(created_at__gte=start).exclude(side=DisputeSide.SAMPLE)
+        leads = Lead.objects.filter(created_at__gte=start, created_at__lt=end)
+        disputes = Dispute.objects.filter(lead__created_at__gte=start,
+                                          lead__created_at__lt=end).exclude(
+            side=DisputeSide.SAMPLE)
         if cap.source_id:
             leads = leads.filter(source_id=cap.source_id)
             disputes = disputes.filter(lead__source_id=cap.source_id)
@@ -72,9 +85,10 @@ def _check_caps(*, lead: Lead, side: str, now: datetime.datetime) -> None:
         allowed = math.floor(leads.count() * cap.max_share / 100)
         if disputes.count() + 1 > allowed:
             raise ApplicationError(
-                _("The dispute cap is reached: at most %(share)s%% of this month's leads "
-                  "%(scope)s may be disputed (%(allowed)d).") % {
-                    "share": cap.max_share.normalize(), "allowed": allowed,
+                _("The dispute cap is reached: at most %(share)s%% of the leads %(scope)s "
+                  "created in the lead's month may be disputed (%(allowed)d).") % {
+                    "share": f"{cap.max_share:.2f}".rstrip("0").rstrip("."),
+                    "allowed": allowed,
                     "scope": _("of %(source)s") % {"source": cap.source} if cap.source_id
                     else _("of all sources")},
                 code="dispute_cap", field="lead")
@@ -104,21 +118,33 @@ def dispute_open(*, lead: Lead, actor, ground: str, evidence: str = "",
         raise ApplicationError(_("Linked follow-ups must be follow-ups of this lead."),
                                code="invalid", field="follow_ups")
     files = list(files or [])
+    # The one door for evidence files: every caller gets the same checks.
+    evidence_count_validate(len(files))
+    for file in files:
+        evidence_file_validate(file)
     if not evidence.strip() and not follow_ups and not files:
         raise ApplicationError(_("Give evidence: a description or linked follow-ups."),
                                code="required", field="evidence")
     if Dispute.objects.filter(lead=lead, status=DisputeStatus.OPEN).exists():
         raise ApplicationError(_("This lead already has an open dispute."),
                                code="already_disputed", field="lead")
+    if Ruling.objects.filter(dispute__lead=lead).exists():
+        # A ruling is final: it is not argued again before another adjudicator.
+        raise ApplicationError(_("This lead's quality has been ruled; only a quality head may "
+                                 "correct the ruling."), code="already_ruled", field="lead")
     _check_caps(lead=lead, side=side, now=now)
     settings = quality_settings()
     due_at = business_time_add(start=now, duration=datetime.timedelta(
         minutes=settings.ruling_sla_minutes), spec=spec or calendar_spec_for())
     try:
         with transaction.atomic():
-            dispute = Dispute.objects.create(lead=lead, side=side, opened_by=actor,
-                                             ground=ground, evidence=evidence.strip(),
-                                             due_at=due_at)
+            dispute = Dispute.objects.create(
+                lead=lead, side=side, opened_by=actor, ground=ground, evidence=evidence.strip(),
+                due_at=due_at, paused_deadlines={
+                    field: getattr(lead, field).isoformat()
+                    for field in ("first_contact_due_at", "next_step_due_at", "escalation_due_at")
+                    if getattr(lead, field) is not None
+                } if settings.pause_clocks_during_dispute else {})
     except IntegrityError:
         raise ApplicationError(_("This lead already has an open dispute."),
                                code="already_disputed", field="lead") from None
@@ -138,16 +164,36 @@ def dispute_open(*, lead: Lead, actor, ground: str, evidence: str = "",
     return dispute
 
 
+def lead_current_verdict(*, lead_id: int) -> str:
+    """The verdict of the lead's newest ruling that no correction superseded."""
+    current = (Ruling.objects.filter(dispute__lead_id=lead_id, superseded_by__isnull=True)
+               .order_by("-created_at", "-id").values_list("verdict", flat=True).first())
+    return current or ""
+
+
+def _stop_clocks_if_invalid(lead: Lead) -> None:
+    # A lead ruled not a real lead is not chased: its clocks stop.
+    if lead.quality_verdict == Verdict.INVALID:
+        if lead.first_contacted_at is None:
+            lead.first_contact_due_at = None
+        lead.next_step_due_at = None
+        lead.escalation_due_at = None
+
+
 def _apply_verdict(*, dispute: Dispute, ruling: Ruling, now: datetime.datetime) -> None:
     lead = Lead.objects.select_for_update(of=("self",)).get(pk=dispute.lead_id)
-    paused_for = now - dispute.created_at
-    lead.quality_verdict = ruling.verdict
-    if quality_settings().pause_clocks_during_dispute and dispute.side != DisputeSide.SAMPLE:
-        # The clocks stood still while the dispute was open: move the running ones on.
-        for field in ("first_contact_due_at", "next_step_due_at", "escalation_due_at"):
+    lead.quality_verdict = lead_current_verdict(lead_id=lead.pk)
+    _stop_clocks_if_invalid(lead)
+    if dispute.paused_deadlines and lead.quality_verdict != Verdict.INVALID:
+        # The clocks stood still while the dispute was open: a deadline still as it was when
+        # the dispute opened moves on by the business time the dispute took; one set during
+        # the dispute (a new follow-up) is left as set.
+        spec = calendar_spec_for()
+        stood = business_time_between(start=dispute.created_at, end=now, spec=spec)
+        for field, was in dispute.paused_deadlines.items():
             value = getattr(lead, field)
-            if value is not None and value > dispute.created_at:
-                setattr(lead, field, value + paused_for)
+            if value is not None and value.isoformat() == was:
+                setattr(lead, field, business_time_add(start=value, duration=stood, spec=spec))
     lead.save()
 
 
@@ -227,8 +273,9 @@ def ruling_correct(*, ruling: Ruling, verdict: str, actor, reason: str = "", not
         raise ApplicationError(_("This ruling was already corrected; correct the newest one."),
                                code="superseded", field="ruling") from None
     lead = Lead.objects.select_for_update(of=("self",)).get(pk=dispute.lead_id)
-    lead.quality_verdict = verdict
-    lead.save(update_fields=["quality_verdict", "updated_at"])
+    lead.quality_verdict = lead_current_verdict(lead_id=lead.pk)
+    _stop_clocks_if_invalid(lead)
+    lead.save()
     _announce_ruling(dispute, correction, actor)
     return correction
 
@@ -279,13 +326,14 @@ def leads_sample_for_adjudication(*, day: datetime.date, now: datetime.datetime 
                                              lead__in=day_leads).count()
             if wanted <= already:
                 continue
-            open_dispute = Dispute.objects.filter(lead=OuterRef("pk"), status=DisputeStatus.OPEN)
-            sampled = Dispute.objects.filter(lead=OuterRef("pk"), side=DisputeSide.SAMPLE)
-            candidates = list(day_leads.exclude(Exists(open_dispute)).exclude(Exists(sampled))
+            # Leads disputed or ruled already are not drawn: a ruling is final.
+            disputed = Dispute.objects.filter(lead=OuterRef("pk"))
+            candidates = list(day_leads.exclude(Exists(disputed)).order_by("pk")
                               .values_list("pk", flat=True))
             picks = rng.sample(candidates, min(wanted - already, len(candidates)))
-            Dispute.objects.bulk_create([
+            # A dispute opened on one of them a moment ago wins; the sample skips that lead.
+            created = Dispute.objects.bulk_create([
                 Dispute(lead_id=lead_id, side=DisputeSide.SAMPLE, due_at=due_at)
-                for lead_id in picks])
-            drawn += len(picks)
+                for lead_id in picks], ignore_conflicts=True)
+            drawn += len(created)
     return drawn

@@ -39,14 +39,11 @@ FIRST_CONTACT_MISSED = Q(status=LeadStatus.ASSIGNED, first_contacted_at__isnull=
 
 def _not_paused(queryset):
     """Leads under an open dispute keep their clocks running, unless the quality settings
-    pause them; then the sweep leaves them until the ruling (which moves the deadlines on)."""
-    from leads.services.quality import quality_settings
-
-    if not quality_settings().pause_clocks_during_dispute:
-        return queryset
-    disputed = Dispute.objects.filter(lead=OuterRef("pk"), status=DisputeStatus.OPEN).exclude(
-        side=DisputeSide.SAMPLE)
-    return queryset.exclude(Exists(disputed))
+    paused them when the dispute opened (the dispute then holds the paused deadlines); the
+    sweep leaves those until the ruling, which moves the deadlines on."""
+    paused = (Dispute.objects.filter(lead=OuterRef("pk"), status=DisputeStatus.OPEN)
+              .exclude(side=DisputeSide.SAMPLE).exclude(paused_deadlines={}))
+    return queryset.exclude(Exists(paused))
 
 
 @dataclass
@@ -134,9 +131,10 @@ def leads_sweep_first_contact(*, now: datetime.datetime | None = None, limit: in
         with transaction.atomic():
             # Skip locked rows: another worker is already reassigning them, and waiting would
             # only serialise the sweep. The condition is checked again under the lock.
-            lead = (Lead.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("rule")
-                    .filter(FIRST_CONTACT_MISSED, pk=lead_id, first_contact_due_at__lte=now)
+            lead = (_not_paused(Lead.objects.select_for_update(skip_locked=True, of=("self",))
+                                .select_related("rule")
+                                .filter(FIRST_CONTACT_MISSED, pk=lead_id,
+                                        first_contact_due_at__lte=now))
                     .first())
             if lead is None:
                 report.skipped += 1
@@ -155,10 +153,11 @@ def leads_sweep_next_step(*, now: datetime.datetime | None = None, limit: int = 
                       .order_by("escalation_due_at").values_list("pk", flat=True)[:limit])
     for lead_id in candidates:
         with transaction.atomic():
-            lead = (Lead.objects.select_for_update(skip_locked=True, of=("self",))
-                    .select_related("rule", "owner")
-                    .filter(pk=lead_id, escalation_due_at__lte=now,
-                            status__in=[LeadStatus.CONTACTED, LeadStatus.QUALIFIED])
+            lead = (_not_paused(Lead.objects.select_for_update(skip_locked=True, of=("self",))
+                                .select_related("rule", "owner")
+                                .filter(pk=lead_id, escalation_due_at__lte=now,
+                                        status__in=[LeadStatus.CONTACTED,
+                                                    LeadStatus.QUALIFIED]))
                     .first())
             if lead is None:
                 report.skipped += 1
@@ -209,10 +208,11 @@ def leads_recycle_idle(*, now: datetime.datetime | None = None, limit: int = 100
         idle = (Q(rule=rule, owner__isnull=False, status__in=OPEN_STATUSES)
                 & (Q(last_follow_up_at__lt=cutoff)
                    | Q(last_follow_up_at__isnull=True, assigned_at__lt=cutoff)))
-        for lead_id in Lead.objects.filter(idle).values_list("pk", flat=True)[:limit]:
+        for lead_id in _not_paused(Lead.objects.filter(idle)).values_list("pk",
+                                                                          flat=True)[:limit]:
             with transaction.atomic():
-                lead = (Lead.objects.select_for_update(skip_locked=True, of=("self",))
-                        .select_related("rule").filter(idle, pk=lead_id).first())
+                lead = _not_paused(Lead.objects.select_for_update(skip_locked=True, of=("self",))
+                                   .select_related("rule").filter(idle, pk=lead_id)).first()
                 if lead is None:
                     report.skipped += 1
                     continue

@@ -1,6 +1,7 @@
 """Outbound webhooks: signed deliveries to a real HTTP server on 127.0.0.1, sent once, retried
 with backoff, recorded attempt by attempt; nothing for inactive subscriptions or rolled-back
-events; the API and admin for subscriptions."""
+events; the API and admin for subscriptions; a key's subscriptions are its own and within its
+scopes."""
 
 import datetime
 import hashlib
@@ -13,7 +14,8 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from coordination.apikeys.services import api_key_create
+from coordination.apikeys.models import ApiKey
+from coordination.apikeys.services import api_key_create, api_key_revoke
 from coordination.events.models import Event
 from coordination.events.services import event_emit
 
@@ -39,8 +41,8 @@ from tests.factories import UserFactory, member
 
 pytestmark = pytest.mark.django_db
 
-webhook_event_register("test.happened", "Something happened (tests)")
-webhook_event_register("test.other", "Something else happened (tests)")
+webhook_event_register("test.happened", "Something happened (tests)", scope=None)
+webhook_event_register("test.other", "Something else happened (tests)", scope=None)
 
 WEBHOOKS = "/api/v1/webhooks/"
 
@@ -354,15 +356,21 @@ def test_only_admins_and_keys_with_the_scope_manage_webhooks(api_client):
                            format="json").status_code == 403
     api_client.force_authenticate(None)
 
-    _key, raw = api_key_create(name="CRM", scopes=["webhooks:manage"])
+    key, raw = api_key_create(name="CRM", scopes=["webhooks:manage"])
     response = api_client.get(WEBHOOKS, HTTP_AUTHORIZATION=f"Api-Key {raw}")
     assert response.status_code == 200
-    assert len(response.json()["results"]) == 1
+    # The admin's subscription is not the key's.
+    assert response.json()["results"] == []
     response = api_client.post(WEBHOOKS, {"url": "https://crm.example.com/other",
                                           "events": ["test.happened"]}, format="json",
                                HTTP_AUTHORIZATION=f"Api-Key {raw}")
     assert response.status_code == 201
-    assert WebhookSubscription.objects.get(pk=response.json()["id"]).created_by is None
+    assert response.json()["api_key"] == key.pk
+    created = WebhookSubscription.objects.get(pk=response.json()["id"])
+    assert created.created_by is None
+    assert created.api_key == key
+    response = api_client.get(WEBHOOKS, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert [row["id"] for row in response.json()["results"]] == [created.pk]
 
     _key, raw = api_key_create(name="Other", scopes=["org:read"])
     assert api_client.get(WEBHOOKS, HTTP_AUTHORIZATION=f"Api-Key {raw}").status_code == 403
@@ -384,3 +392,147 @@ def test_admin_shows_the_secret_once_on_creation(client):
     assert client.get("/admin/coordination/webhookdelivery/").status_code == 200
     assert client.get(
         f"/admin/coordination/webhookdelivery/{delivery.pk}/change/").status_code == 200
+
+
+# Scopes and owners: a key subscribes within its scopes, and to its own subscriptions only -------
+
+
+def key_post(api_client, raw, events, url="https://crm.example.com/tandem"):
+    return api_client.post(WEBHOOKS, {"url": url, "events": list(events)}, format="json",
+                           HTTP_AUTHORIZATION=f"Api-Key {raw}")
+
+
+def test_dispute_events_need_the_quality_scope():
+    from coordination.webhooks.services import webhook_event_scope
+
+    assert webhook_event_scope("dispute.opened") == "quality:read"
+    assert webhook_event_scope("dispute.ruled") == "quality:read"
+    with pytest.raises(ValueError):
+        webhook_event_register("test.typo", "A scope nobody registered", scope="qualty:read")
+
+
+def test_a_key_without_the_scope_of_an_event_cannot_subscribe_to_it(api_client):
+    _key, raw = api_key_create(name="CRM", scopes=["webhooks:manage"])
+
+    response = key_post(api_client, raw, ["dispute.ruled"])
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]
+    assert error["field"] == "events"
+    assert error["code"] == "missing_scope"
+    assert "quality:read" in error["message"]
+    assert "dispute.ruled" in error["message"]
+    # Nothing half-made, and no event is dropped quietly from a mixed list either.
+    assert key_post(api_client, raw, ["test.happened", "dispute.opened"]).status_code == 400
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_a_key_with_the_scope_of_an_event_subscribes_and_receives_it(api_client):
+    key, raw = api_key_create(name="CRM", scopes=["webhooks:manage", "quality:read"])
+
+    response = key_post(api_client, raw, ["dispute.ruled", "dispute.opened"])
+
+    assert response.status_code == 201
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.api_key == key
+    assert subscription.events == ["dispute.opened", "dispute.ruled"]
+    event = Event.objects.create(name="dispute.ruled", payload={"dispute": 1})
+    assert len(webhook_event_dispatch(event_id=event.pk)) == 1
+
+
+def test_a_revoked_key_gets_no_new_deliveries(receiver, django_capture_on_commit_callbacks):
+    key, _raw = api_key_create(name="CRM", scopes=["webhooks:manage", "quality:read"])
+    subscription, _secret = webhook_subscription_create(
+        url=receiver.url, events=["dispute.ruled"], actor=_principal(key))
+    pending = pending_delivery(subscription, name="dispute.ruled")
+
+    api_key_revoke(api_key=key)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_emit(name="dispute.ruled", payload={"dispute": 2, "verdict": "invalid"})
+    assert list(WebhookDelivery.objects.values_list("pk", flat=True)) == [pending.pk]
+    # What was pending when the key was revoked is given up, not sent.
+    assert webhook_deliver(delivery_id=pending.pk) is None
+    pending.refresh_from_db()
+    assert pending.status == DeliveryStatus.FAILED
+    assert receiver.received == []
+
+
+def test_an_expired_key_or_one_without_the_scope_any_more_gets_nothing(receiver):
+    key, _raw = api_key_create(name="CRM", scopes=["webhooks:manage", "quality:read"])
+    subscription, _secret = webhook_subscription_create(
+        url=receiver.url, events=["dispute.opened", "test.happened"], actor=_principal(key))
+
+    # Keys are not edited; a changed row stands for a key whose scopes no longer match.
+    ApiKey.objects.filter(pk=key.pk).update(scopes=["webhooks:manage"])
+    assert webhook_event_dispatch(
+        event_id=Event.objects.create(name="dispute.opened", payload={}).pk) == []
+    # An event that needs no scope still goes to the usable key.
+    assert len(webhook_event_dispatch(
+        event_id=Event.objects.create(name="test.happened", payload={}).pk)) == 1
+
+    ApiKey.objects.filter(pk=key.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert webhook_event_dispatch(
+        event_id=Event.objects.create(name="test.happened", payload={}).pk) == []
+
+
+def test_a_key_neither_sees_nor_deactivates_another_keys_subscription(api_client):
+    _mine, raw = api_key_create(name="CRM", scopes=["webhooks:manage"])
+    _theirs, other_raw = api_key_create(name="ERP", scopes=["webhooks:manage"])
+    response = key_post(api_client, other_raw, ["test.happened"],
+                        url="https://erp.example.com/tandem")
+    assert response.status_code == 201
+    theirs = WebhookSubscription.objects.get(pk=response.json()["id"])
+
+    assert api_client.get(WEBHOOKS, HTTP_AUTHORIZATION=f"Api-Key {raw}").json()["results"] == []
+    assert api_client.get(f"{WEBHOOKS}{theirs.pk}/",
+                          HTTP_AUTHORIZATION=f"Api-Key {raw}").status_code == 404
+    assert api_client.post(f"{WEBHOOKS}{theirs.pk}/deactivate/",
+                           HTTP_AUTHORIZATION=f"Api-Key {raw}").status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.is_active
+
+    # Its owner does; an admin sees every subscription.
+    assert api_client.post(f"{WEBHOOKS}{theirs.pk}/deactivate/",
+                           HTTP_AUTHORIZATION=f"Api-Key {other_raw}").status_code == 200
+    api_client.force_authenticate(UserFactory(is_superuser=True))
+    assert [row["id"] for row in api_client.get(WEBHOOKS).json()["results"]] == [theirs.pk]
+
+
+def test_an_admins_subscription_receives_every_event_it_chose(
+        api_client, receiver, django_capture_on_commit_callbacks):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    api_client.force_authenticate(admin)
+    response = api_client.post(WEBHOOKS, {"url": receiver.url, "events": ["dispute.ruled"]},
+                               format="json")
+    assert response.status_code == 201
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.api_key is None
+    assert subscription.created_by == admin
+
+    with django_capture_on_commit_callbacks(execute=True):
+        event_emit(name="dispute.ruled", payload={"dispute": 4, "verdict": "valid"})
+
+    assert WebhookDelivery.objects.get().status == DeliveryStatus.DELIVERED
+    assert [json.loads(request["body"])["event"] for request in receiver.received] == [
+        "dispute.ruled"]
+
+
+def test_an_admin_cannot_widen_a_keys_subscription_beyond_its_scopes():
+    from coordination.errors import ApplicationError
+    from coordination.webhooks.services import webhook_subscription_update
+
+    key, _raw = api_key_create(name="CRM", scopes=["webhooks:manage"])
+    subscription, _secret = webhook_subscription_create(
+        url="https://crm.example.com/tandem", events=["test.happened"], actor=_principal(key))
+    with pytest.raises(ApplicationError) as error:
+        webhook_subscription_update(subscription=subscription, actor=None,
+                                    url=subscription.url, events=["dispute.ruled"])
+    assert error.value.field == "events"
+
+
+def _principal(api_key):
+    from coordination.apikeys.principal import ApiKeyPrincipal
+
+    return ApiKeyPrincipal(api_key)

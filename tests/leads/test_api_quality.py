@@ -29,6 +29,7 @@ from tests.factories import DepartmentFactory, LeadFactory, UserFactory, member
 pytestmark = pytest.mark.django_db
 
 DISPUTES = "/api/v1/disputes/"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 INSPECTIONS = "/api/v1/inspections/"
 
 
@@ -167,7 +168,9 @@ def test_sales_see_disputes_of_their_leads_and_the_quality_department_sees_all(
     assert ids(quality_head) == everything
     assert ids(judge, status="ruled") == {ruled.pk}
     assert ids(judge, lead=mine.lead_id) == {mine.pk}
-    assert ids(quality_head, side="sales") == everything
+    # Under blind review (the default) a quality head may not filter on the side either; a
+    # sales head may.
+    assert ids(head, side="sales") == everything
     Dispute.objects.filter(pk=theirs.pk).update(due_at=theirs.created_at)
     assert ids(judge, overdue="true") == {theirs.pk}
     assert ids(judge, overdue="false") == {mine.pk, ruled.pk}
@@ -202,9 +205,9 @@ def test_blind_review_hides_the_side_from_who_rules(api_client, reps, source, ju
                             {"verdict": "invalid", "reason": "wrong_number"}, format="json")
     assert ruled.json()["side"] is None
 
-    # A quality head who does not rule sees it.
+    # Nor does a quality head who does not rule: blind review is the quality department's.
     api_client.force_authenticate(quality_head)
-    assert api_client.get(f"{DISPUTES}{dispute.pk}/").json()["side"] == "sales"
+    assert api_client.get(f"{DISPUTES}{dispute.pk}/").json()["side"] is None
 
     QualitySettings.objects.update_or_create(pk=1, defaults={"blind_review": False})
     api_client.force_authenticate(judge)
@@ -337,13 +340,13 @@ def test_the_opener_adds_evidence_files_while_the_dispute_is_open(
     url = f"{DISPUTES}{dispute.pk}/attachments/"
 
     def upload():
-        return {"file": SimpleUploadedFile("通话录音.txt", b"recording", "text/plain")}
+        return {"file": SimpleUploadedFile("通话截图.png", PNG, "image/png")}
 
     api_client.force_authenticate(reps[0])
     response = api_client.post(url, upload(), format="multipart")
     assert response.status_code == 201
     created = response.json()
-    assert created["name"].endswith(".txt")
+    assert created["name"].endswith(".png")
     assert created["uploaded_by"] == reps[0].pk
     assert created["url"].endswith(f"/quality/disputes/{dispute.pk}/files/{created['id']}/")
     assert DisputeAttachment.objects.get().uploaded_by == reps[0]
@@ -355,7 +358,7 @@ def test_the_opener_adds_evidence_files_while_the_dispute_is_open(
     api_client.force_authenticate(judge)
     [attachment] = api_client.get(f"{DISPUTES}{dispute.pk}/").json()["attachments"]
     assert attachment["uploaded_by"] is None
-    assert attachment["name"] == f"evidence-{created['id']}.txt"
+    assert attachment["name"] == f"evidence-{created['id']}.png"
 
     dispute_rule(dispute=dispute, verdict="valid", actor=judge)
     api_client.force_authenticate(reps[0])

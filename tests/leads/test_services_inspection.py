@@ -188,3 +188,15 @@ def test_a_lead_with_another_genuine_follow_up_stays_contacted(scorecard, reps, 
     inspection_score(inspection=inspection, inspector=inspectors[0],
                      answers=answers_for(scorecard, 0, "no", "没有"), not_genuine=True)
     assert Lead.objects.get(pk=follow_up.lead_id).status == LeadStatus.CONTACTED
+
+
+def test_two_draws_of_the_same_day_pick_the_same_follow_ups(scorecard, reps, source):
+    QualitySettings.objects.update_or_create(pk=1, defaults={
+        "inspection_share": Decimal("30"), "double_scoring_share": Decimal("0")})
+    follow_ups(reps[0], source, ["call"] * 10)
+    first = inspections_draw(day=DAY, now=TUESDAY_10)
+    # A concurrent run that computed its sample before the first wrote: same picks.
+    Inspection.objects.all().delete()
+    second = inspections_draw(day=DAY, now=TUESDAY_10)
+    assert first == second == 3
+    assert Inspection.objects.count() == 3

@@ -243,3 +243,54 @@ def test_paused_clocks_wait_for_the_ruling_and_then_move_on(reps, source, judge)
                  now=TUESDAY_10 + datetime.timedelta(hours=3))
     lead.refresh_from_db()
     assert lead.first_contact_due_at == due + datetime.timedelta(hours=3)
+
+
+def test_a_ruled_lead_cannot_be_disputed_again(reps, source, judge, marketer):
+    lead = owned_lead(reps[0], source)
+    dispute = dispute_open(lead=lead, actor=reps[0], ground="fake", evidence="x",
+                           now=TUESDAY_10)
+    dispute_rule(dispute=dispute, verdict="valid", actor=judge)
+    with pytest.raises(ApplicationError) as error:
+        dispute_open(lead=lead, actor=marketer, ground="other", evidence="again")
+    assert error.value.code == "already_ruled"
+
+
+def test_an_invalid_ruling_stops_the_leads_clocks(reps, source, judge):
+    lead = owned_lead(reps[0], source)
+    dispute = dispute_open(lead=lead, actor=reps[0], ground="fake", evidence="x",
+                           now=TUESDAY_10)
+    dispute_rule(dispute=dispute, verdict="invalid", reason="fake", actor=judge)
+    lead.refresh_from_db()
+    assert lead.first_contact_due_at is None
+    report = leads_sweep_first_contact(now=TUESDAY_10 + datetime.timedelta(days=2))
+    assert report.reassigned + report.escalated + report.reminded == 0
+
+
+def test_caps_count_the_leads_own_monthly_cohort(reps, source):
+    DisputeCap.objects.create(source=None, side="", max_share=Decimal("50"))
+    old = [owned_lead(reps[0], source) for _ in range(4)]
+    Lead.objects.filter(pk__in=[lead.pk for lead in old]).update(
+        created_at=TUESDAY_10 - datetime.timedelta(days=40))
+    # The cohort is the leads' own month (4 leads: 2 may be disputed), not the current month,
+    # which has no lead yet and would allow none.
+    dispute_open(lead=old[0], actor=reps[0], ground="fake", evidence="x")
+    dispute_open(lead=old[1], actor=reps[0], ground="fake", evidence="x")
+    with pytest.raises(ApplicationError):
+        dispute_open(lead=old[2], actor=reps[0], ground="fake", evidence="x")
+
+
+def test_the_cap_message_shows_a_plain_percentage(reps, source):
+    DisputeCap.objects.create(source=source, side="", max_share=Decimal("50.00"))
+    lead = owned_lead(reps[0], source)
+    with pytest.raises(ApplicationError) as error:
+        dispute_open(lead=lead, actor=reps[0], ground="fake", evidence="x")
+    assert "50%" in error.value.message and "E+" not in error.value.message
+
+
+def test_the_daily_sample_skips_leads_already_disputed_or_ruled(reps, source, judge):
+    QualitySettings.objects.update_or_create(pk=1, defaults={"sample_share": Decimal("100")})
+    leads = [owned_lead(reps[0], source) for _ in range(3)]
+    Lead.objects.filter(pk__in=[lead.pk for lead in leads]).update(created_at=TUESDAY_10)
+    ruled = dispute_open(lead=leads[0], actor=reps[0], ground="fake", evidence="x")
+    dispute_rule(dispute=ruled, verdict="valid", actor=judge)
+    assert leads_sample_for_adjudication(day=datetime.date(2026, 11, 24), now=TUESDAY_10) == 2
