@@ -286,6 +286,10 @@ class Lead(TimeStampedModel):
     assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
     first_contact_due_at = models.DateTimeField(_("first contact due"), null=True, blank=True)
     first_contacted_at = models.DateTimeField(_("first contacted at"), null=True, blank=True)
+    first_contact_missed_at = models.DateTimeField(
+        _("first contact missed at"), null=True, blank=True,
+        help_text=_("When a first-contact deadline of this lead was first missed (by any "
+                    "owner), or its first contact was judged not genuine."))
     last_follow_up_at = models.DateTimeField(_("last follow-up"), null=True, blank=True)
     next_step_due_at = models.DateTimeField(_("next step due"), null=True, blank=True)
     escalation_step = models.PositiveSmallIntegerField(

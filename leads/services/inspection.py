@@ -227,6 +227,7 @@ def follow_up_flag_not_genuine(*, follow_up: FollowUp, actor,
     genuine = FollowUp.objects.filter(lead=lead, not_genuine=False)
     if not genuine.exists() and lead.status in (LeadStatus.CONTACTED, LeadStatus.QUALIFIED):
         lead.first_contacted_at = None
+        lead.first_contact_missed_at = lead.first_contact_missed_at or now
         lead.last_follow_up_at = None
         lead.status = LeadStatus.ASSIGNED
         lead.first_contact_due_at = now

@@ -139,6 +139,11 @@ def leads_sweep_first_contact(*, now: datetime.datetime | None = None, limit: in
             if lead is None:
                 report.skipped += 1
                 continue
+            if lead.first_contact_missed_at is None:
+                # Stamped once, whatever happens next (reassignment, escalation, pool): the
+                # first-contact SLA of this lead was missed.
+                lead.first_contact_missed_at = now
+                Lead.objects.filter(pk=lead.pk).update(first_contact_missed_at=now)
             _count(report, _take_back(lead, now, spec, _("First contact missed.")), lead_id)
     return report
 

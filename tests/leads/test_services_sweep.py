@@ -232,3 +232,16 @@ def test_a_worked_lead_missed_by_the_head_ends_the_ladder_without_looping(reps, 
     assert lead.owner == head
     assert lead.escalation_due_at is None
     assert Assignment.objects.filter(lead=lead, reason="escalation").count() == 1
+
+
+def test_a_missed_first_contact_is_stamped_once(reps, source, head):
+    rule_with_reps(reps, max_reassignments=0)
+    lead = assigned_lead(source)
+    first_miss = after_deadline(lead)
+    leads_sweep_first_contact(now=first_miss)
+    lead.refresh_from_db()
+    assert lead.owner == head  # escalated, not "reassigned"
+    assert lead.first_contact_missed_at == first_miss
+    leads_sweep_first_contact(now=after_deadline(lead))
+    lead.refresh_from_db()
+    assert lead.first_contact_missed_at == first_miss
