@@ -112,8 +112,12 @@ def inspections_draw(*, day: datetime.date, now: datetime.datetime | None = None
         for channel, ids in sorted(strata.items()):
             mine.extend(rng.sample(sorted(ids), allocation[channel]))
         drawn.extend(mine)
-        doubles.extend(rng.sample(mine, math.ceil(
-            len(mine) * settings.double_scoring_share / HUNDRED)))
+    # The double-scored share is taken of the whole day's draw (per rep it would round up to
+    # one for nearly everyone), with a generator seeded by the day, so two runs agree.
+    if drawn and settings.double_scoring_share:
+        rng = random.Random(f"{day}:doubles:{seed}")  # noqa: S311 - a sample, not a secret
+        count = math.ceil(len(drawn) * settings.double_scoring_share / HUNDRED)
+        doubles = rng.sample(sorted(drawn), min(count, len(drawn)))
     rows = [Inspection(follow_up_id=pk, round=1, scorecard=scorecard, drawn_on=day)
             for pk in drawn]
     rows += [Inspection(follow_up_id=pk, round=2, scorecard=scorecard, drawn_on=day)

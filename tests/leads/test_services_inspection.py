@@ -200,3 +200,14 @@ def test_two_draws_of_the_same_day_pick_the_same_follow_ups(scorecard, reps, sou
     second = inspections_draw(day=DAY, now=TUESDAY_10)
     assert first == second == 3
     assert Inspection.objects.count() == 3
+
+
+def test_the_double_scored_share_is_of_the_days_whole_draw(scorecard, reps, source):
+    QualitySettings.objects.update_or_create(pk=1, defaults={
+        "inspection_share": Decimal("10"), "inspection_minimum": 1,
+        "double_scoring_share": Decimal("20")})
+    for rep in reps:
+        follow_ups(rep, source, ["call"] * 3)  # each rep: 1 drawn
+    assert inspections_draw(day=DAY, now=TUESDAY_10) == 3
+    # 20% of 3 draws rounds up to one second scoring, not one per rep.
+    assert Inspection.objects.filter(round=2).count() == 1

@@ -1,12 +1,16 @@
 """Believable demo leads on top of `seed_demo`'s organisation: sources and campaigns with
 spend, lost reasons, the lead pools, assignment rules and about eighty leads in every state of
 their life: just in and due soon, overdue for first contact, worked with a next step ahead or
-missed, qualified, won, lost, recycled to a pool, and a few duplicates.
+missed, qualified, won, lost, recycled to a pool, and a few duplicates. Then the quality
+department's side: its settings and dispute caps, a scorecard, disputes by reps and marketing
+(ruled, one ruling corrected, one overdue, others due soon), the daily sample of the last days,
+and inspections of the last working days, scored or waiting.
 
 Everything goes through the leads services with an explicit `now`, in the order it would have
 happened over the past ten days, so that deadlines, owners and histories are consistent. The
 rows those services write with the current time (assignments, follow-ups, notifications, the
-leads themselves) are then dated back to the simulated moment, so that timelines read right.
+leads themselves, disputes, rulings, inspections) are then dated back to the simulated moment,
+so that timelines read right. The audit trail keeps the real time of the seed.
 
 Safe to run again: when the demo leads exist the command says so and changes nothing.
 `make run` calls it once, after `seed_demo`.
@@ -14,7 +18,9 @@ Safe to run again: when the demo leads exist the command says so and changes not
 
 import datetime
 import logging
+import math
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,18 +34,30 @@ from coordination.celery import app as celery_app
 from coordination.notifications.models import Notification
 from coordination.org.calendar import (
     CalendarSpec,
+    business_time_add,
     calendar_spec_for,
     is_business_time,
     next_business_moment,
 )
 from coordination.org.models import Department, DepartmentKind, Role, Team, User
+from coordination.org.selectors import user_is_available
 from leads.models import (
+    OPEN_STATUSES,
+    AnswerType,
     Assignment,
     AssignmentRule,
     Campaign,
     Channel,
     ContactChannel,
+    Criterion,
+    Dispute,
+    DisputeCap,
+    DisputeGround,
+    DisputeSide,
+    DisputeStatus,
     FollowUp,
+    Inspection,
+    InspectionStatus,
     Lead,
     LeadPool,
     LeadSettings,
@@ -47,19 +65,31 @@ from leads.models import (
     LostReason,
     OnExhausted,
     Outcome,
+    QualitySettings,
+    Ruling,
+    Scorecard,
     Source,
     Strategy,
+    Verdict,
 )
+from leads.permissions import can_correct_ruling, can_inspect, can_rule, is_marketing
 from leads.selectors import deadline_expression
 from leads.services import (
     catalog_save,
+    dispute_open,
+    dispute_rule,
+    disputes_escalate_overdue,
     follow_up_create,
+    inspection_score,
+    inspections_draw,
     lead_assign_auto,
     lead_bulk_create,
     lead_lose,
     lead_qualify,
     lead_win,
+    leads_sample_for_adjudication,
     rule_save,
+    ruling_correct,
 )
 
 EXTERNAL_PREFIX = "demo-"
@@ -255,6 +285,169 @@ OLDER_CYCLE = ("won", "contacted", "lost", "recycled", "contacted", "won", "lost
                "contacted", "recycled")
 NEWER_CYCLE = ("contacted", "qualified", "contacted", "next_overdue", "contacted", "won")
 
+# --- Lead quality ----------------------------------------------------------------------------
+# The quality department's side of the demo: settings, caps, a scorecard, disputes of both
+# sides (ruled, corrected, overdue, due soon), the daily sample, and inspections. They draw on
+# their own random stream, so that the leads above come out the same with or without them.
+
+QUALITY_SEED = SEED + 1
+MARKETING_USERNAMES = ("lina", "zhulin")
+QUALITY_SETTINGS = {
+    "blind_review": True, "pause_clocks_during_dispute": False, "ruling_sla_minutes": 8 * 60,
+    "sample_share": Decimal("5"), "inspection_share": Decimal("10"), "inspection_minimum": 1,
+    "low_score_share": Decimal("30"), "double_scoring_share": Decimal("20"),
+}
+DISPUTE_CAP_SHARE = Decimal("15")  # per side, over all sources
+# The daily jobs' times of day (coordination/schedules.py): the sample at 01:00, the
+# inspection draw at 01:30, each for the day before.
+SAMPLE_TIME, DRAW_TIME = datetime.time(1, 0), datetime.time(1, 30)
+SAMPLE_DAYS, INSPECTION_DAYS = 2, 3
+
+SCORECARD = "跟进质检评分卡"
+SCORECARD_PASS_MARK = Decimal("60")
+CRITERIA = (
+    {"label": "开场白与身份介绍", "answer_type": AnswerType.SCORE, "weight": 2,
+     "min_score": 0, "max_score": 5},
+    {"label": "确认客户需求", "answer_type": AnswerType.YES_NO, "weight": 2},
+    {"label": "介绍产品卖点", "answer_type": AnswerType.SCORE, "weight": 1,
+     "min_score": 0, "max_score": 5},
+    {"label": "下一步约定", "answer_type": AnswerType.CHOICE, "weight": 1,
+     "choices": [{"label": "明确", "points": 1}, {"label": "模糊", "points": 0.5},
+                 {"label": "没有", "points": 0}]},
+    {"label": "服务态度", "answer_type": AnswerType.SCORE, "weight": 1,
+     "min_score": 1, "max_score": 5},
+)
+# An inspector's answers, in the order of CRITERIA, and the findings that go with them.
+# Scores out of 100: good 97, ok 78, fair 66, weak 41, poor 21 (the pass mark is 60).
+SCORING = {
+    "good": ((5, True, 4, "明确", 5), "开场规范，需求确认到位，约好了下一步的具体时间。"),
+    "ok": ((4, True, 3, "模糊", 4), "整体规范；卖点介绍偏泛，下一步没有约定具体时间。"),
+    "fair": ((3, True, 2, "模糊", 3), "问到了需求，但没有追问预算和决策人，卖点介绍不够具体。"),
+    "weak": ((3, False, 2, "模糊", 4), "没有确认客户需求就开始介绍产品，建议先问清现状和痛点。"),
+    "poor": ((2, False, 1, "没有", 3), "开场没有说明公司和来意，未确认需求，也没有约定下一步，"
+                                       "需要主管辅导。"),
+}
+SCORING_CYCLE = ("good", "ok", "weak", "fair", "good", "poor", "ok", "fair", "good", "ok")
+# The second inspector of a double-scored follow-up sees it a little differently.
+SECOND_OPINION = {"good": "ok", "ok": "good", "fair": "weak", "weak": "fair", "poor": "weak"}
+NOT_GENUINE_FINDINGS = ("备注写已与客户沟通，但当天的通话记录里没有拨打过该号码，"
+                        "判定为没有真实联系。")
+SAMPLE_NOTES = (
+    "抽检回访：号码可以接通，对方确认曾在{source}留资咨询{product}。",
+    "抽检核实：手机号为本人使用，公司信息可查，判定为有效线索。",
+    "抽检回访：客户确认留过资料，对{product}有了解意向。",
+)
+
+# The leads a dispute story fits.
+FRESH, WORKED, DUPLICATE = "fresh", "worked", "duplicate"
+# What became of a dispute.
+RULED, CORRECTED, OVERDUE, DUE_SOON = "ruled", "corrected", "overdue", "due soon"
+
+
+@dataclass(frozen=True)
+class DisputeStory:
+    """A dispute and its ruling. `kind` is FRESH, WORKED or DUPLICATE for sales (see
+    quality_candidates), a lost-reason code for marketing. The texts may name {source},
+    {original}, {days}, {first_contact} and {product}."""
+
+    kind: str
+    ground: str
+    calls: tuple[tuple[str, str, str], ...]  # the follow-ups logged before the dispute
+    evidence: str
+    verdict: str
+    reason: str
+    note: str
+    correction: tuple[str, str, str] | None = None  # verdict, reason, note
+
+
+GROUND, VERDICT = DisputeGround, Verdict
+SALES_DISPUTE_STORIES = {
+    "duplicate": DisputeStory(
+        DUPLICATE, GROUND.DUPLICATE,
+        ((CH.CALL, OUT.REACHED, "客户接电话说前两天已经在{original}留过资料，已经有销售联系过他"),),
+        "同一手机号{days}天前已通过{original}留资，该客户已有销售在跟进，这条是重复提交，"
+        "申请判定为重复线索。",
+        VERDICT.INVALID, GROUND.DUPLICATE,
+        "与{original}的线索为同一手机号，{days}天内重复留资，按重复线索处理，不计入{source}的"
+        "有效线索。"),
+    "unreachable_after_contact": DisputeStory(
+        WORKED, GROUND.UNREACHABLE,
+        ((CH.CALL, OUT.NO_ANSWER, "电话未接通，发短信提醒客户回电"),
+         (CH.CALL, OUT.NO_ANSWER, "换了时段再次拨打仍未接通，微信消息也没有回复")),
+        "上次沟通后客户再无回应：不同时段拨打均未接通，短信和微信消息都没有回复，"
+        "申请判定为联系不上。",
+        VERDICT.VALID, "",
+        "跟进记录显示{first_contact}曾接通并沟通过需求，留资信息真实；后续联系不上属于跟进问题，"
+        "不影响线索有效性。"),
+    "no_intent": DisputeStory(
+        WORKED, GROUND.NO_INTENT,
+        ((CH.CALL, OUT.NOT_INTERESTED,
+          "再次电话沟通，客户说只是随便了解一下，近期没有采购计划，让不要再打了"),),
+        "客户明确表示没有采购计划，并要求不要再联系，申请判定为无意向。",
+        VERDICT.VALID, "",
+        "首次沟通时客户对{product}表示过兴趣，留资信息真实；意向下降不属于线索质量问题，"
+        "请转入长期培育。"),
+    "unreachable": DisputeStory(
+        FRESH, GROUND.UNREACHABLE,
+        ((CH.CALL, OUT.NO_ANSWER, "上午拨打未接通，发短信说明来意"),
+         (CH.CALL, OUT.NO_ANSWER, "下午两次拨打仍无人接听，微信搜索该手机号无此用户")),
+        "上午、下午共三次拨打均未接通，短信没有回复，微信搜不到该手机号，申请判定为联系不上。",
+        VERDICT.INVALID, GROUND.UNREACHABLE,
+        "三个时段的拨打记录齐全，短信和微信均无回应，按联系不上处理。"),
+    "wrong_number": DisputeStory(
+        FRESH, GROUND.WRONG_NUMBER,
+        ((CH.CALL, OUT.NO_ANSWER,
+          "拨打提示“您拨打的号码是空号”，核对表单号码无误，短信也发送失败"),),
+        "电话提示空号，短信发送失败，表单里没有留其他联系方式，申请判定为空号。",
+        VERDICT.INVALID, GROUND.WRONG_NUMBER,
+        "复拨确认为空号，表单无其他联系方式，判定为无效线索。"),
+}
+# Marketing contests leads sales gave up on, by the reason sales gave; it asserts a valid lead.
+MARKETING_DISPUTE_STORIES = {
+    "unreachable": DisputeStory(
+        "unreachable", GROUND.UNREACHABLE, (),
+        "该客户在{source}留资时填写了手机号和公司名称，市场部回访核实号码为本人使用、可以接通。"
+        "销售只拨打了两次就放回公海，不足以判定联系不上，申请判定为有效线索。",
+        VERDICT.INVALID, GROUND.UNREACHABLE,
+        "跟进记录显示两次拨打均未接通，微信好友申请也未通过，按联系不上处理。",
+        (VERDICT.VALID, "", "复核：市场部的回访记录显示号码可以接通，销售只拨打了两次，"
+                            "未满足三个不同时段拨打的要求。原判定依据不足，更正为有效线索。")),
+    "no-budget": DisputeStory(
+        "no-budget", GROUND.NO_INTENT, (),
+        "客户表示明年一季度有预算，需求真实，只是采购时间未到，不应算作无效线索，"
+        "申请判定为有效线索。",
+        VERDICT.INVALID, GROUND.NO_INTENT, "客户本年度没有预算、近期无采购计划，按无意向处理。",
+        (VERDICT.VALID, "", "复核：客户明确了明年一季度的采购计划，属于有效的潜在需求。"
+                            "原判定把“暂无预算”当作“无意向”，更正为有效线索。")),
+    "mismatch": DisputeStory(
+        "mismatch", GROUND.OTHER, (),
+        "客户在表单中选择了{product}，公司规模与产品定位相符，销售记录的“需求不匹配”缺少具体依据，"
+        "申请判定为有效线索。",
+        VERDICT.INVALID, GROUND.OTHER, "客户要的是定制开发，与标准产品不匹配，判定为无效线索。",
+        (VERDICT.VALID, "", "复核：客户的核心需求标准产品可以满足，定制部分可由实施服务承接。"
+                            "更正为有效线索。")),
+}
+# (what becomes of it, the stories that may tell it, best first): the reps' disputes, the
+# most demanding of time first, so that they get the leads that came in early enough.
+SALES_DISPUTES = (
+    (RULED, ("duplicate", "wrong_number", "unreachable", "no_intent")),
+    (RULED, ("unreachable_after_contact", "no_intent")),
+    (RULED, ("no_intent", "unreachable_after_contact")),
+    (OVERDUE, ("unreachable", "unreachable_after_contact", "no_intent")),
+    (DUE_SOON, ("wrong_number", "unreachable", "no_intent")),
+    (DUE_SOON, ("duplicate", "unreachable_after_contact", "no_intent")),
+)
+# (who, what becomes of it, lost reasons of the leads it fits, best first).
+MARKETING_DISPUTES = (
+    ("lina", CORRECTED, ("unreachable", "no-budget", "mismatch")),
+    ("zhulin", DUE_SOON, ("mismatch", "no-budget", "unreachable")),
+)
+# When a dispute was opened, in working minutes before now (later if its lead needs it): a
+# ruled one long enough ago to have been ruled (and corrected), the overdue one more than the
+# ruling SLA of eight working hours ago, the others within the last working hours.
+DISPUTE_WINDOWS = {RULED: (14 * 60, 40 * 60), CORRECTED: (20 * 60, 40 * 60),
+                   OVERDUE: (11 * 60 + 30, 13 * 60), DUE_SOON: (30, 100)}
+
 
 @dataclass
 class LeadPlan:
@@ -276,14 +469,19 @@ class LeadPlan:
 class Org:
     sales: Department
     teams: dict[str, Team]
-    users: dict[str, User]
+    users: dict[str, User]  # the sales people REQUIRED_USERNAMES names, and the marketers
+    adjudicators: list[User]
+    inspectors: list[User]
+    # Heads of the quality department who are not adjudicators themselves: they correct rulings.
+    quality_heads: list[User]
 
 
 class Command(BaseCommand):
     help = (
         "Create demo leads on top of seed_demo's organisation: sources and campaigns, lost "
         "reasons, lead pools, assignment rules and about 80 leads in every state (overdue, "
-        "worked, won, lost, in the pool, duplicates). Safe to run again: once the demo leads "
+        "worked, won, lost, in the pool, duplicates), and lead-quality data (disputes, "
+        "rulings, the daily sample, inspections). Safe to run again: once the demo leads "
         "exist it changes nothing."
     )
 
@@ -333,7 +531,25 @@ class Command(BaseCommand):
         for name, team in teams.items():
             if not team.memberships.filter(role=Role.MEMBER).exists():
                 raise CommandError(f"The sales team {name} has no reps: {hint}.")
-        return Org(sales=sales, teams=teams, users=users)
+        marketers = {user.username: user for user in
+                     User.objects.filter(username__in=MARKETING_USERNAMES, is_active=True)
+                     if is_marketing(user)}
+        missing_marketers = [name for name in MARKETING_USERNAMES if name not in marketers]
+        if missing_marketers:
+            raise CommandError(f"The marketers {', '.join(missing_marketers)} are missing: "
+                               f"{hint}.")
+        quality = list(User.objects.filter(
+            is_active=True, memberships__department__kind=DepartmentKind.QUALITY,
+        ).distinct().order_by("pk"))
+        adjudicators = [user for user in quality if can_rule(user)]
+        inspectors = [user for user in quality if can_inspect(user)]
+        if not adjudicators or not inspectors:
+            raise CommandError(f"The quality department has no adjudicator or no inspector: "
+                               f"{hint}.")
+        quality_heads = [user for user in quality
+                         if can_correct_ruling(user) and user not in adjudicators]
+        return Org(sales=sales, teams=teams, users=users | marketers, adjudicators=adjudicators,
+                   inspectors=inspectors, quality_heads=quality_heads)
 
     # The whole seed, in one transaction -------------------------------------------------------
 
@@ -355,6 +571,7 @@ class Command(BaseCommand):
         self.choose_stories(plans)
         for plan in plans:
             self.tell(plan, reasons)
+        self.seed_quality(org, plans)
         self.mark_old_notifications_read()
 
     def _stamp(self, when: datetime.datetime, *models) -> None:
@@ -705,6 +922,305 @@ class Command(BaseCommand):
                 return candidates[0]
         return self._future_next_step()
 
+    # Lead quality ---------------------------------------------------------------------------
+
+    def seed_quality(self, org: Org, plans: list[LeadPlan]) -> None:
+        """What the quality department did over the last days, in order: the settings and the
+        scorecard, the daily samples, the disputes and their rulings, the inspections; the
+        dispute caps last (see seed_dispute_caps)."""
+        self.qrng = random.Random(QUALITY_SEED)  # noqa: S311 - demo data, not secrets
+        self.correction_skipped = not org.quality_heads
+        QualitySettings.objects.get_or_create(pk=1, defaults=QUALITY_SETTINGS)
+        scorecard = self.seed_scorecard()
+        self.seed_samples(org)
+        self.seed_disputes(org, plans)
+        self.seed_inspections(org, scorecard)
+        self.seed_dispute_caps()
+
+    def _before(self, end: datetime.datetime, minutes: int) -> datetime.datetime:
+        """The moment `minutes` of working time before `end`: business_time_add backwards."""
+        remaining = datetime.timedelta(minutes=minutes)
+        day = end.astimezone(self.zone).date()
+        for _day in range(400):
+            for start, stop in reversed(self.spec.periods_on(day)):
+                low = datetime.datetime.combine(day, start, self.zone)
+                high = datetime.datetime.combine(
+                    day if stop > start else day + datetime.timedelta(days=1), stop, self.zone)
+                high = min(high, end)
+                if high <= low:
+                    continue
+                if remaining <= high - low:
+                    return high - remaining
+                remaining -= high - low
+            day -= datetime.timedelta(days=1)
+        raise CommandError("The business calendar has no working time in the past year.")
+
+    def _after(self, start: datetime.datetime, minutes: int) -> datetime.datetime:
+        return business_time_add(start=start, duration=datetime.timedelta(minutes=minutes),
+                                 spec=self.spec)
+
+    def _nightly(self, day: datetime.date, at: datetime.time) -> datetime.datetime:
+        """When a daily job ran for `day`: at its time the night after (or just now)."""
+        moment = datetime.datetime.combine(day + datetime.timedelta(days=1), at, self.zone)
+        return min(moment, self.now - datetime.timedelta(minutes=1))
+
+    def _stamp_ruling(self, ruling: Ruling, when: datetime.datetime) -> None:
+        """Date a ruling, and the notifications it sent, back to `when`. A ruling is final and
+        its manager refuses every update; the demo dates its own simulated history through
+        the plain base manager, as it does every other row it writes."""
+        Ruling._base_manager.filter(pk=ruling.pk).update(created_at=when)
+        self._stamp(when, Notification)
+
+    def seed_scorecard(self) -> Scorecard:
+        """Scorecards are written in the admin (no service writes them); this one is in use
+        unless another one already is."""
+        scorecard = Scorecard.objects.filter(name=SCORECARD).first()
+        if scorecard is None:
+            scorecard = Scorecard.objects.create(
+                name=SCORECARD, pass_mark=SCORECARD_PASS_MARK,
+                is_active=not Scorecard.objects.filter(is_active=True).exists())
+            Criterion.objects.bulk_create(
+                Criterion(scorecard=scorecard, position=position, **criterion)
+                for position, criterion in enumerate(CRITERIA, start=1))
+        return scorecard
+
+    def seed_samples(self, org: Org) -> None:
+        """The daily sample of the last SAMPLE_DAYS days that had leads, each drawn at the
+        job's time the night after. The adjudicators have ruled the samples that would be
+        overdue by now (all valid); the newest wait in their queue."""
+        days: list[datetime.date] = []
+        zone = timezone.get_current_timezone()  # the sample's days are the server's
+        for back in range(1, 15):
+            day = self.today - datetime.timedelta(days=back)
+            start = datetime.datetime.combine(day, datetime.time(0), zone)
+            if Lead.objects.filter(created_at__gte=start,
+                                   created_at__lt=start + datetime.timedelta(days=1)).exists():
+                days.append(day)
+            if len(days) == SAMPLE_DAYS:
+                break
+        for day in reversed(days):
+            drawn_at = self._nightly(day, SAMPLE_TIME)
+            leads_sample_for_adjudication(day=day, now=drawn_at, seed=SEED)
+            Dispute.objects.filter(created_at__gte=self.now).update(created_at=drawn_at,
+                                                                    updated_at=drawn_at)
+        due = (Dispute.objects.filter(side=DisputeSide.SAMPLE, status=DisputeStatus.OPEN,
+                                      due_at__lte=self.now + datetime.timedelta(hours=1))
+               .select_related("lead__source").order_by("due_at", "pk"))
+        for index, sample in enumerate(due):
+            ruled_at = min(self._after(sample.created_at, self.qrng.randint(60, 360)),
+                           sample.due_at - datetime.timedelta(minutes=10),
+                           self.now - datetime.timedelta(minutes=5))
+            note = SAMPLE_NOTES[index % len(SAMPLE_NOTES)].format(
+                source=sample.lead.source.name, product=sample.lead.product_interest or "产品")
+            ruling = dispute_rule(dispute=sample, verdict=Verdict.VALID, note=note,
+                                  actor=org.adjudicators[index % len(org.adjudicators)],
+                                  now=ruled_at)
+            self._stamp_ruling(ruling, ruled_at)
+
+    def quality_candidates(self, plans: list[LeadPlan]) -> dict[str, list[Lead]]:
+        """The leads a dispute story fits, by kind, in a shuffled but fixed order: FRESH, never
+        contacted and overdue for it; WORKED, contacted and open; DUPLICATE, an open duplicate;
+        for marketing, the leads sales gave up on, by lost-reason code. Never a lead of a
+        showcase rep (their "My leads" stays as told above), nor one the daily sample drew."""
+        sampled = set(Dispute.objects.values_list("lead_id", flat=True))
+        leads = Lead.objects.select_related(
+            "owner", "source", "lost_reason", "duplicate_of__source",
+        ).in_bulk([plan.lead.pk for plan in plans])
+        kinds: dict[str, list[Lead]] = defaultdict(list)
+        for plan in sorted(plans, key=lambda plan: plan.lead.pk):
+            lead = leads[plan.lead.pk]
+            if lead.pk in sampled or (lead.owner_id
+                                      and lead.owner.username in SHOWCASE_USERNAMES):
+                continue
+            if lead.lost_reason_id:  # lost, or recycled to a pool
+                kinds[lead.lost_reason.code].append(lead)
+            elif lead.owner_id is None or lead.status not in OPEN_STATUSES or plan.is_original:
+                continue
+            elif plan.duplicate_of is not None:
+                kinds[DUPLICATE].append(lead)
+            elif plan.story == "uncontacted" and lead.status == LeadStatus.ASSIGNED:
+                kinds[FRESH].append(lead)
+            elif plan.story == "contacted" and lead.status == LeadStatus.CONTACTED:
+                kinds[WORKED].append(lead)
+        for group in kinds.values():
+            self.qrng.shuffle(group)
+        return kinds
+
+    def _dispute_lead(self, kinds: dict[str, list[Lead]], stories: list[DisputeStory],
+                      outcome: str, marketer: User | None, used: set[int]
+                      ) -> tuple[DisputeStory, Lead, list[datetime.datetime],
+                                 datetime.datetime] | None:
+        """The first story with a lead that fits it in time, with the moments of its calls
+        and of the dispute. The dispute falls in the outcome's window (DISPUTE_WINDOWS), after
+        the story's follow-ups (the last a few minutes before it, an earlier one a few working
+        hours before), which come after whatever happened to the lead; whoever acts was not
+        away."""
+        low, high = DISPUTE_WINDOWS[outcome]
+        latest = self._before(self.now, low)
+        for story in stories:
+            offsets = [self.qrng.randint(8, 25)]
+            for _call in story.calls[1:]:
+                offsets.insert(0, offsets[0] + self.qrng.randint(150, 240))
+            offsets = offsets[:len(story.calls)]
+            target = self._before(self.now, self.qrng.randint(low, high))
+            for lead in kinds.get(story.kind, []):
+                if lead.pk in used:
+                    continue
+                last = max(moment for moment in (lead.created_at, lead.assigned_at,
+                                                 lead.last_follow_up_at, lead.pooled_at,
+                                                 lead.closed_at) if moment)
+                opened_at = max(target, self._after(last, (offsets[0] if offsets else 0) + 30))
+                if opened_at > latest:
+                    continue
+                calls_at = [self._before(opened_at, minutes) for minutes in offsets]
+                actor = marketer or lead.owner
+                if all(user_is_available(user=actor, at=moment)
+                       for moment in (*calls_at, opened_at)):
+                    return story, lead, calls_at, opened_at
+        return None
+
+    @staticmethod
+    def _dispute_texts(lead: Lead) -> dict[str, str | int]:
+        original, first = lead.duplicate_of, lead.first_contacted_at
+        first_day = timezone.localdate(first) if first else None
+        return {
+            "source": lead.source.name, "product": lead.product_interest or "产品",
+            "original": original.source.name if original else "",
+            "days": max((lead.created_at - original.created_at).days, 1) if original else 1,
+            "first_contact": f"{first_day.month}月{first_day.day}日" if first_day else "",
+        }
+
+    def seed_disputes(self, org: Org, plans: list[LeadPlan]) -> None:
+        """The reps' and marketing's disputes (SALES_DISPUTES, MARKETING_DISPUTES): each on a
+        lead its story fits, with the follow-ups that led to it; ruled by the adjudicators in
+        turn, one corrected by a quality head, the overdue one escalated as the scheduler
+        would have. A dispute no lead fits is left out."""
+        kinds = self.quality_candidates(plans)
+        used: set[int] = set()
+        disputes = [(outcome, [SALES_DISPUTE_STORIES[key] for key in keys], None)
+                     for outcome, keys in SALES_DISPUTES]
+        disputes += [(outcome, [MARKETING_DISPUTE_STORIES[code] for code in codes],
+                      org.users[username]) for username, outcome, codes in MARKETING_DISPUTES]
+        rulings = 0
+        for outcome, stories, marketer in disputes:
+            found = self._dispute_lead(kinds, stories, outcome, marketer, used)
+            if found is None:
+                continue
+            story, lead, calls_at, opened_at = found
+            used.add(lead.pk)
+            texts = self._dispute_texts(lead)
+            actor = marketer or lead.owner
+            follow_ups = []
+            for (channel, call_outcome, notes), when in zip(story.calls, calls_at, strict=True):
+                follow_ups.append(follow_up_create(
+                    lead=lead, author=actor, channel=channel, outcome=call_outcome,
+                    notes=notes.format(**texts), now=when))
+                self._stamp(when, FollowUp)
+            if marketer is not None:  # marketing points at sales's follow-ups
+                follow_ups = list(FollowUp.objects.filter(lead=lead, created_at__lt=opened_at))
+            dispute = dispute_open(lead=lead, actor=actor, ground=story.ground,
+                                   evidence=story.evidence.format(**texts),
+                                   follow_ups=follow_ups, now=opened_at, spec=self.spec)
+            Dispute.objects.filter(pk=dispute.pk).update(created_at=opened_at,
+                                                         updated_at=opened_at)
+            self._stamp(opened_at, Notification)  # the quality heads heard of it
+            if outcome in (RULED, CORRECTED):
+                ruled_at = self._after(opened_at, self.qrng.randint(60, 300))
+                ruling = dispute_rule(
+                    dispute=dispute, verdict=story.verdict, reason=story.reason,
+                    note=story.note.format(**texts), now=ruled_at,
+                    actor=org.adjudicators[rulings % len(org.adjudicators)])
+                rulings += 1
+                self._stamp_ruling(ruling, ruled_at)
+                if outcome == CORRECTED and story.correction and org.quality_heads:
+                    corrected_at = self._after(ruled_at, self.qrng.randint(240, 420))
+                    verdict, reason, note = story.correction
+                    correction = ruling_correct(ruling=ruling, verdict=verdict, reason=reason,
+                                                note=note, actor=org.quality_heads[0],
+                                                now=corrected_at)
+                    self._stamp_ruling(correction, corrected_at)
+            elif outcome == OVERDUE:
+                # The scheduler's job told the quality heads a minute after it fell due (and
+                # would otherwise e-mail them at the worker's first start).
+                escalated_at = dispute.due_at + datetime.timedelta(minutes=1)
+                disputes_escalate_overdue(now=escalated_at)
+                self._stamp(escalated_at, Notification)
+
+    def seed_inspections(self, org: Org, scorecard: Scorecard) -> None:
+        """The inspection draws of the last INSPECTION_DAYS working days, each at the job's
+        time the night after. The inspectors work oldest first, taking turns: the oldest
+        day's follow-ups are all scored, its double-scored ones by a second inspector too;
+        of the next day about half; the newest day's all wait in the queue."""
+        days = [day for day, _weight in self.days
+                if day < self.today and self.spec.periods_on(day)][:INSPECTION_DAYS]
+        criteria = list(scorecard.criteria.order_by("position", "pk"))
+        scoreable = [criterion.label for criterion in criteria] == [c["label"] for c in CRITERIA]
+        profiles: dict[int, str] = {}  # follow-up -> how its first scoring went
+        flagged = False
+        for day, share in zip(reversed(days), (1, 0.5, 0), strict=False):
+            drawn_at = self._nightly(day, DRAW_TIME)
+            inspections_draw(day=day, now=drawn_at, seed=SEED)
+            Inspection.objects.filter(created_at__gte=self.now).update(created_at=drawn_at,
+                                                                       updated_at=drawn_at)
+            drawn = list(Inspection.objects.filter(drawn_on=day, scorecard=scorecard)
+                         .select_related("follow_up").order_by("round", "pk"))
+            firsts = [inspection for inspection in drawn if inspection.round == 1]
+            work = firsts[:math.ceil(len(firsts) * share)] if scoreable else []
+            if share == 1:
+                work += [inspection for inspection in drawn if inspection.round == 2]
+            moment = next_business_moment(moment=drawn_at, spec=self.spec) + \
+                datetime.timedelta(minutes=self.qrng.randint(10, 40))
+            for inspection in work:
+                if moment >= self.now - datetime.timedelta(minutes=5):
+                    break
+                follow_up = inspection.follow_up
+                if inspection.round == 1:
+                    inspector = org.inspectors[len(profiles) % len(org.inspectors)]
+                    profile = SCORING_CYCLE[len(profiles) % len(SCORING_CYCLE)]
+                    not_genuine = not flagged and len(profiles) >= 2 and self._may_flag(inspection)
+                    if not_genuine:
+                        profile = "poor"
+                    profiles[follow_up.pk] = profile
+                else:
+                    first_by = Inspection.objects.filter(follow_up=follow_up, round=1).values_list(
+                        "inspector_id", flat=True).first()
+                    others = [user for user in org.inspectors if user.pk != first_by]
+                    if not others or follow_up.pk not in profiles:
+                        continue  # one inspector only: round 2 waits for another
+                    inspector, profile = others[0], SECOND_OPINION[profiles[follow_up.pk]]
+                    not_genuine = False
+                values, findings = SCORING[profile]
+                inspection_score(
+                    inspection=inspection, inspector=inspector, now=moment,
+                    answers={criterion.pk: value
+                             for criterion, value in zip(criteria, values, strict=True)},
+                    findings=NOT_GENUINE_FINDINGS if not_genuine else findings,
+                    not_genuine=not_genuine)
+                flagged = flagged or not_genuine
+                Inspection.objects.filter(pk=inspection.pk).update(updated_at=moment)
+                self._stamp(moment, Notification)
+                moment = self._after(moment, self.qrng.randint(12, 35))
+
+    @staticmethod
+    def _may_flag(inspection: Inspection) -> bool:
+        """Flag a follow-up not genuine only where that changes nothing but the flag: one
+        that claims a contact, on a lead with other genuine follow-ups (else the lead would
+        count as never contacted and go back to the reassignment sweep), and not evidence of
+        a dispute."""
+        follow_up = inspection.follow_up
+        return (follow_up.outcome != Outcome.NO_ANSWER
+                and not follow_up.disputes.exists()
+                and FollowUp.objects.filter(lead_id=follow_up.lead_id, not_genuine=False)
+                .exclude(pk=follow_up.pk).exists())
+
+    def seed_dispute_caps(self) -> None:
+        """A cap per side over all sources. Written after the demo's disputes: a cap counts
+        the disputed lead's calendar month, and near a month's start the demo's ten days of
+        leads split over two months, whose smaller part would refuse the demo's own past."""
+        for side in (DisputeSide.SALES, DisputeSide.MARKETING):
+            DisputeCap.objects.get_or_create(source=None, side=side,
+                                             defaults={"max_share": DISPUTE_CAP_SHARE})
+
     def mark_old_notifications_read(self) -> None:
         """The reps have read what the demo told them more than a day ago."""
         Notification.objects.filter(
@@ -732,3 +1248,25 @@ class Command(BaseCommand):
             f"{FollowUp.objects.filter(lead__in=leads).count()} follow-ups, "
             f"{AssignmentRule.objects.count()} assignment rules. "
             "Notification e-mails were not sent.")
+        self.stdout.write(self.quality_summary(now))
+
+    def quality_summary(self, now: datetime.datetime) -> str:
+        disputes = Dispute.objects.exclude(side=DisputeSide.SAMPLE)
+        sides = dict(disputes.values_list("side").annotate(n=Count("id")).order_by())
+        open_disputes = disputes.filter(status=DisputeStatus.OPEN)
+        samples = Dispute.objects.filter(side=DisputeSide.SAMPLE)
+        inspections = Inspection.objects.all()
+        scored = inspections.filter(status=InspectionStatus.DONE).count()
+        corrected = Ruling.objects.filter(supersedes__isnull=False).count()
+        summary = (
+            f"Quality: {disputes.count()} disputes ({sides.get(DisputeSide.SALES, 0)} by sales, "
+            f"{sides.get(DisputeSide.MARKETING, 0)} by marketing; "
+            f"{disputes.filter(status=DisputeStatus.RULED).count()} ruled, {corrected} "
+            f"corrected, {open_disputes.count()} open of which "
+            f"{open_disputes.filter(due_at__lte=now).count()} overdue), {samples.count()} "
+            f"leads in the daily sample ({samples.filter(status=DisputeStatus.RULED).count()} "
+            f"ruled), {inspections.count()} inspections ({scored} scored, "
+            f"{inspections.count() - scored} waiting) on the scorecard {SCORECARD}.")
+        if self.correction_skipped:
+            summary += " No quality head outside the adjudicators: no ruling was corrected."
+        return summary
