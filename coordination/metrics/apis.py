@@ -59,16 +59,33 @@ class LeadFiguresSerializer(serializers.Serializer):
     outcome = MoneySerializer(many=True, help_text=gettext_lazy(
         "The shared outcome: value won from these leads, per currency."))
     first_contact_sla = RateSerializer(source="sla_compliance", help_text=gettext_lazy(
-        "Contacted by the first-contact deadline and never reassigned / assigned leads whose "
-        "first contact is decided."))
+        "Assigned leads first contacted without ever missing a first-contact deadline / "
+        "assigned leads whose first contact is decided (met or missed)."))
+    first_contact_missed = RateSerializer(help_text=gettext_lazy(
+        "Assigned leads whose first contact was missed: a first-contact deadline passed "
+        "uncontacted, whatever followed (reassignment, escalation to the head, the lead pool, "
+        "a reminder), or the first contact came late or was judged not genuine / assigned "
+        "leads."))
     reassignment_rate = RateSerializer(help_text=gettext_lazy(
         "Leads reassigned after a missed deadline / assigned leads."))
+
+
+class InspectionFiguresSerializer(serializers.Serializer):
+    scored = serializers.IntegerField(source="denominator")
+    passed = serializers.IntegerField(source="numerator")
+    pass_rate = serializers.DecimalField(**RATE_DIGITS, allow_null=True, source="value")
+
+
+ROW_INSPECTIONS_HELP = gettext_lazy(
+    "Round-1 inspections scored in the period of follow-ups on these leads, whenever the leads "
+    "came in: a row may have inspections and no lead of the period.")
 
 
 class CampaignFiguresSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="campaign_id", allow_null=True)
     name = serializers.CharField(allow_null=True)
     figures = LeadFiguresSerializer()
+    inspections = InspectionFiguresSerializer(help_text=ROW_INSPECTIONS_HELP)
 
 
 class SourceFiguresSerializer(serializers.Serializer):
@@ -76,12 +93,7 @@ class SourceFiguresSerializer(serializers.Serializer):
     name = serializers.CharField()
     figures = LeadFiguresSerializer()
     campaigns = CampaignFiguresSerializer(many=True)
-
-
-class InspectionFiguresSerializer(serializers.Serializer):
-    scored = serializers.IntegerField(source="denominator")
-    passed = serializers.IntegerField(source="numerator")
-    pass_rate = serializers.DecimalField(**RATE_DIGITS, allow_null=True, source="value")
+    inspections = InspectionFiguresSerializer(help_text=ROW_INSPECTIONS_HELP)
 
 
 class DisputeTallySerializer(serializers.Serializer):
@@ -139,8 +151,9 @@ class FunnelView(APIView):
         responses={200: FunnelSerializer, 400: ErrorsSerializer, 403: ErrorsSerializer},
         description=gettext_lazy(
             "Lead volume, valid leads, conversion, the shared outcome, first-contact SLA, "
-            "reassignment rate, inspection pass rate and disputes of a period [start, end) in "
-            "the site time zone, by source and campaign, with a trend by day, week or month. "
+            "first contacts missed, reassignment rate, inspection pass rate and disputes of a "
+            "period [start, end) in the site time zone, by source and campaign, with a trend by "
+            "day, week or month. "
             "Decimals are strings; rates are null when their denominator is zero. Under blind "
             "review the quality department gets no dispute figures (`disputes` is null)."),
     )

@@ -17,20 +17,34 @@ period it came in, so a period's figures settle as its leads are worked.
 - **Shared outcome**: the value won from the period's leads, per currency
   (`outcome_value_expression`: for now the sum of `won_value` of won leads; the contract value
   net of refunds replaces it there, and only there, once contracts exist).
-- **First-contact SLA compliance** = met / settled, where
-  *settled* leads are the assigned ones (they got a first-contact deadline) whose first
-  contact is decided: contacted, or deadline passed at `now`, or taken back before contact
-  (reassigned by the sweep, or put in the pool, which clears the deadline); and *met* are those
-  first contacted at or before their deadline (`first_contacted_at <= first_contact_due_at`)
-  without ever being reassigned for a missed deadline (`reassignment_count = 0`). A lead whose
-  deadline is still running and not yet contacted is in neither. Manual reassignments by a head
-  do not count as a miss: they are not in `reassignment_count`.
-- **Reassignment rate** = leads reassigned at least once after a missed deadline
-  (`reassignment_count > 0`) / leads that were assigned (`assigned_at` set).
+- **First contact**, of the assigned leads (`assigned_at` set: they got a first-contact
+  deadline). It is *missed* when the lead carries the stamp `first_contact_missed_at` (set
+  once by the sweep the first time a first-contact deadline of the lead passed uncontacted,
+  whatever followed: reassignment, escalation to the head, the pool or a reminder; and set
+  when the lead's only follow-ups were judged not genuine), or when the lead was first
+  contacted after its current deadline (`first_contacted_at > first_contact_due_at`: late,
+  before the sweep came by), or when it is still uncontacted and its current deadline has
+  passed at `now` (not yet swept). It is *met* when the lead was first contacted
+  (`first_contacted_at` set) and its first contact is not missed. Missed stays missed: a lead
+  escalated to the head after a miss and then contacted within the head's new deadline is
+  missed, not met. A lead neither met nor missed is *pending*: its deadline still runs, or it
+  went to the pool without a miss (which clears the deadline) and awaits a new owner. Manual
+  reassignments by a head and reassignments for a missed next step do not make a first
+  contact missed. Leads that missed before the stamp existed (migration leads 0008) carry none:
+  for them a miss followed by an escalation, the pool or a reminder is not seen.
+  - **First-contact SLA compliance** = met / settled, *settled* = met + missed.
+  - **First contact missed** = missed / assigned leads.
+- **Reassignment rate** = leads reassigned by the sweep at least once after a missed deadline,
+  first contact or next step (`reassignment_count > 0`), / assigned leads. Escalations to the
+  head and recycling to the pool are not reassignments (they are in "first contact missed"
+  when the missed deadline was the first contact's).
 - **Inspection pass rate** = round-1 inspections scored in the period that passed / round-1
   inspections scored in the period (by `scored_at`; round 2 is a second opinion on the same
   follow-up and would count it twice). With a source filter, those of follow-ups on leads of
-  that source.
+  that source. By source and by campaign: those of follow-ups on leads of that source or
+  campaign, whenever the leads came in; the rows then add up to the total, and a source or
+  campaign with inspections in the period but no lead created in it has a row whose lead
+  figures are zero.
 - **Disputes** (sales and marketing sides; the daily sample claims nothing and is left out):
   disputes *opened* in the period, per side and per person who opened them. A dispute is
   *ruled* once it has a ruling; it is *lost* by its side when its current ruling (the newest,
@@ -44,8 +58,8 @@ period it came in, so a period's figures settle as its leads are worked.
 
 Every figure is computed in SQL with conditional aggregates, in four queries whatever the
 number of leads, sources and campaigns: leads grouped by source, campaign and currency; leads
-grouped by trend bucket and currency; inspections; disputes grouped by side and person (three
-without the disputes).
+grouped by trend bucket and currency; inspections grouped by source and campaign; disputes
+grouped by side and person (three without the disputes).
 """
 
 import datetime
@@ -128,6 +142,9 @@ class Rate:
     def value(self) -> Decimal | None:
         return ratio(self.numerator, self.denominator)
 
+    def plus(self, numerator: int, denominator: int) -> "Rate":
+        return Rate(self.numerator + numerator, self.denominator + denominator)
+
     @property
     def percent(self) -> Decimal | None:
         """The rate in percent to one decimal, for pages: 80.0 for 0.8."""
@@ -155,13 +172,13 @@ class LeadFigures:
     valid: int = 0
     won: int = 0
     won_valid: int = 0
-    sla_settled: int = 0
     sla_met: int = 0
+    sla_missed: int = 0
     assigned: int = 0
     reassigned: int = 0
     outcome_by_currency: dict[str, Decimal] = field(default_factory=dict)
 
-    COUNTS = ("leads", "valid", "won", "won_valid", "sla_settled", "sla_met", "assigned",
+    COUNTS = ("leads", "valid", "won", "won_valid", "sla_met", "sla_missed", "assigned",
               "reassigned")
 
     @classmethod
@@ -191,8 +208,17 @@ class LeadFigures:
         return Rate(self.won_valid, self.valid)
 
     @property
+    def sla_settled(self) -> int:
+        """Assigned leads whose first contact is decided: met or missed."""
+        return self.sla_met + self.sla_missed
+
+    @property
     def sla_compliance(self) -> Rate:
         return Rate(self.sla_met, self.sla_settled)
+
+    @property
+    def first_contact_missed(self) -> Rate:
+        return Rate(self.sla_missed, self.assigned)
 
     @property
     def reassignment_rate(self) -> Rate:
@@ -216,6 +242,7 @@ class CampaignFigures:
     campaign_id: int | None
     name: str | None
     figures: LeadFigures
+    inspections: Rate = Rate(0, 0)
 
 
 @dataclass
@@ -224,6 +251,7 @@ class SourceFigures:
     name: str
     figures: LeadFigures
     campaigns: list[CampaignFigures]
+    inspections: Rate = Rate(0, 0)
 
 
 @dataclass(frozen=True)
@@ -290,22 +318,23 @@ def _lead_aggregates(now: datetime.datetime) -> dict:
     won = Q(status=LeadStatus.WON)
     assigned = Q(assigned_at__isnull=False)
     reassigned = Q(reassignment_count__gt=0)
-    settled = assigned & (
-        Q(first_contacted_at__isnull=False)
-        | Q(first_contact_due_at__isnull=True)  # taken into the pool before first contact
-        | Q(first_contact_due_at__lte=now)
-        | reassigned
+    # Met and missed are disjoint, and both written without negation: a negated comparison
+    # with a NULL deadline would be NULL, and drop the lead from both.
+    missed = assigned & (
+        Q(first_contact_missed_at__isnull=False)  # stamped by the sweep or the inspection
+        | Q(first_contacted_at__gt=F("first_contact_due_at"))  # late, before the sweep came by
+        | Q(first_contacted_at__isnull=True, first_contact_due_at__lte=now)  # not yet swept
     )
-    met = assigned & Q(first_contacted_at__isnull=False, first_contact_due_at__isnull=False,
-                       first_contacted_at__lte=F("first_contact_due_at"),
-                       reassignment_count=0)
+    met = assigned & Q(first_contacted_at__isnull=False, first_contact_missed_at__isnull=True) & (
+        Q(first_contact_due_at__isnull=True)  # contacted with no clock running
+        | Q(first_contacted_at__lte=F("first_contact_due_at")))
     return {
         "leads": Count("pk"),
         "valid": Count("pk", filter=valid),
         "won": Count("pk", filter=won),
         "won_valid": Count("pk", filter=won & valid),
-        "sla_settled": Count("pk", filter=settled),
         "sla_met": Count("pk", filter=met),
+        "sla_missed": Count("pk", filter=missed),
         "assigned": Count("pk", filter=assigned),
         "reassigned": Count("pk", filter=assigned & reassigned),
         "outcome": outcome_value_expression(),
@@ -320,36 +349,54 @@ def _period_leads(period: Period, source_id: int | None) -> QuerySet[Lead]:
     return leads.order_by()
 
 
-def _by_source(leads: QuerySet[Lead], now: datetime.datetime
-               ) -> tuple[LeadFigures, list[SourceFigures]]:
+def _group(sources: dict[int, SourceFigures],
+           campaigns: dict[tuple[int, int | None], CampaignFigures],
+           source_id: int, source_name: str, campaign_id: int | None,
+           campaign_name: str | None) -> tuple[SourceFigures, CampaignFigures]:
+    """The row of a source and of one of its campaigns, made empty the first time."""
+    source = sources.get(source_id)
+    if source is None:
+        source = sources[source_id] = SourceFigures(source_id, source_name, LeadFigures(), [])
+    key = (source_id, campaign_id)
+    campaign = campaigns.get(key)
+    if campaign is None:
+        campaign = campaigns[key] = CampaignFigures(campaign_id, campaign_name, LeadFigures())
+        source.campaigns.append(campaign)
+    return source, campaign
+
+
+def _by_source(leads: QuerySet[Lead], inspection_rows: list[dict], now: datetime.datetime
+               ) -> tuple[LeadFigures, list[SourceFigures], Rate]:
+    """The lead figures in total and by source and campaign, with the inspections of each
+    source and campaign and their total."""
     # Grouped by currency too: each lead has one, so the counts of a campaign are the sums over
     # its currencies, and the outcome comes out per currency in the same query.
     rows = (leads.values("source_id", "source__name", "campaign_id", "campaign__name",
                          currency=outcome_currency_expression())
             .annotate(**_lead_aggregates(now)))
     totals = LeadFigures()
+    inspections = Rate(0, 0)
     sources: dict[int, SourceFigures] = {}
     campaigns: dict[tuple[int, int | None], CampaignFigures] = {}
     for row in rows:
         figures = LeadFigures.from_row(row)
         totals.add(figures)
-        source = sources.get(row["source_id"])
-        if source is None:
-            source = sources[row["source_id"]] = SourceFigures(
-                row["source_id"], row["source__name"], LeadFigures(), [])
+        source, campaign = _group(sources, campaigns, row["source_id"], row["source__name"],
+                                  row["campaign_id"], row["campaign__name"])
         source.figures.add(figures)
-        key = (row["source_id"], row["campaign_id"])
-        campaign = campaigns.get(key)
-        if campaign is None:
-            campaign = campaigns[key] = CampaignFigures(row["campaign_id"],
-                                                        row["campaign__name"], LeadFigures())
-            source.campaigns.append(campaign)
         campaign.figures.add(figures)
+    for row in inspection_rows:
+        # A source or campaign may have inspections in the period and no lead created in it.
+        source, campaign = _group(sources, campaigns, row["source_id"], row["source_name"],
+                                  row["campaign_id"], row["campaign_name"])
+        source.inspections = source.inspections.plus(row["passed"], row["scored"])
+        campaign.inspections = campaign.inspections.plus(row["passed"], row["scored"])
+        inspections = inspections.plus(row["passed"], row["scored"])
     ordered = sorted(sources.values(), key=lambda source: source.name)
     for source in ordered:
         # Leads of no campaign last.
         source.campaigns.sort(key=lambda campaign: (campaign.name is None, campaign.name or ""))
-    return totals, ordered
+    return totals, ordered, inspections
 
 
 def trend_granularity(period: Period) -> str:
@@ -402,14 +449,20 @@ def _trend(leads: QuerySet[Lead], period: Period, now: datetime.datetime) -> Tre
                          for bucket, figures in sorted(by_bucket.items())])
 
 
-def _inspections(period: Period, source_id: int | None) -> Rate:
+def _inspections(period: Period, source_id: int | None) -> list[dict]:
+    """The round-1 inspections scored in the period, scored and passed, grouped by the source
+    and campaign of the lead of the inspected follow-up: one query."""
     start, end = period.bounds()
     inspections = Inspection.objects.filter(round=1, status=InspectionStatus.DONE,
                                             scored_at__gte=start, scored_at__lt=end)
     if source_id is not None:
         inspections = inspections.filter(follow_up__lead__source_id=source_id)
-    counts = inspections.aggregate(scored=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
-    return Rate(counts["passed"], counts["scored"])
+    return list(inspections.values(source_id=F("follow_up__lead__source_id"),
+                                   source_name=F("follow_up__lead__source__name"),
+                                   campaign_id=F("follow_up__lead__campaign_id"),
+                                   campaign_name=F("follow_up__lead__campaign__name"))
+                .annotate(scored=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
+                .order_by())
 
 
 def current_verdict_subquery() -> Subquery:
@@ -473,10 +526,10 @@ def funnel_metrics(*, period: Period, source_id: int | None = None,
     """
     now = now or timezone.now()
     leads = _period_leads(period, source_id)
-    totals, sources = _by_source(leads, now)
+    totals, sources, inspections = _by_source(leads, _inspections(period, source_id), now)
     return Funnel(
         period=period, source_id=source_id, now=now, totals=totals, sources=sources,
-        inspections=_inspections(period, source_id),
+        inspections=inspections,
         disputes=_disputes(period, source_id) if with_disputes else None,
         trend=_trend(leads, period, now),
     )

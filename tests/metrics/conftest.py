@@ -2,18 +2,25 @@
 
 November 2026 in Shanghai. Ten leads of two sources:
 
-| lead | source/campaign | created (Shanghai) | quality | won      | first contact               |
-| ---- | --------------- | ------------------ | ------- | -------- | --------------------------- |
-| L1   | A / A1          | 11-01 00:00        | valid   | 1000 CNY | in time                     |
-| L2   | A / A1          | 11-01 23:59        | valid   |          | late                        |
-| L3   | A / A1          | 11-02 00:30 (Mon)  | INVALID |          | in time                     |
-| L4   | A / A1          | 11-03 09:00        | valid   |          | never, deadline passed      |
-| L5   | A / A2          | 11-10 09:00        | valid   | 2000 CNY | in time                     |
-| L6   | A / A2          | 11-20 09:00        | valid   |          | not yet, deadline running   |
-| L7   | B / -           | 11-03 10:00        | valid   |          | reassigned once, then in time |
-| L8   | B / -           | 11-11 09:00        | INVALID | 3000 CNY | in time                     |
-| L9   | B / B1          | 11-24 09:00        | valid   |          | pooled before contact       |
-| L10  | B / B1          | 11-25 09:00        | valid   | 500 USD  | exactly at the deadline     |
+| lead | source/campaign | created (Shanghai) | quality | won      | first contact          |
+| ---- | --------------- | ------------------ | ------- | -------- | ---------------------- |
+| L1   | A / A1          | 11-01 00:00        | valid   | 1000 CNY | met: in time           |
+| L2   | A / A1          | 11-01 23:59        | valid   |          | MISSED, escalated (1)  |
+| L3   | A / A1          | 11-02 00:30 (Mon)  | INVALID |          | met: in time           |
+| L4   | A / A1          | 11-03 09:00        | valid   |          | MISSED: never (2)      |
+| L5   | A / A2          | 11-10 09:00        | valid   | 2000 CNY | met: in time           |
+| L6   | A / A2          | 11-20 09:00        | valid   |          | pending: deadline runs |
+| L7   | B / -           | 11-03 10:00        | valid   |          | MISSED, reassigned (3) |
+| L8   | B / -           | 11-11 09:00        | INVALID | 3000 CNY | met: in time           |
+| L9   | B / B1          | 11-24 09:00        | valid   |          | MISSED, pooled (4)     |
+| L10  | B / B1          | 11-25 09:00        | valid   | 500 USD  | met: at the deadline   |
+
+Every lead of the month is assigned. (1) Wang's deadline passed uncontacted; the sweep stamped
+`first_contact_missed_at` and escalated the lead to the sales head (no reassignment), who then
+contacted it within the new deadline: missed all the same. (2) Never contacted, its deadline
+long passed, not yet stamped by the sweep. (3) Stamped, reassigned once, then contacted within
+the new owner's deadline. (4) Stamped and put in the pool by the sweep, which clears the
+deadline.
 
 Outside the month: L0 (A / A1, 10-31 23:59, won 9999 CNY) and L11 (B / B1, 12-01 00:00, won
 7777 CNY); they must not count.
@@ -31,8 +38,18 @@ Disputes opened in November (D8, in October, must not count; D7 is the daily sam
 | D7      | sample    | -         | L5   | valid                         | -                    |
 | D8      | sales     | Wang Fang | L0   | valid (opened in October)     | -                    |
 
-Inspections: round 1 scored in November: three passed (on leads of A), one failed (on B);
-not counted: a round-2 scoring, a pending one, and a round-1 scored on 10-31 23:00.
+Inspections: round 1 scored in November, by the lead of the inspected follow-up:
+
+| lead | source/campaign | passed |
+| ---- | --------------- | ------ |
+| L1   | A / A1          | yes    |
+| L3   | A / A1          | yes    |
+| L5   | A / A2          | yes    |
+| L8   | B / -           | no     |
+| L10  | B / B1          | yes    |
+
+Not counted: a round-2 scoring (of L1's), a pending one (L2) and a round-1 scored on 10-31
+23:00 (L0).
 """
 
 import datetime
@@ -84,13 +101,15 @@ def _lead(source, campaign, created_at, **fields) -> Lead:
 
 
 def _assigned(created_at, *, sla_minutes=30, contacted_after=None, reassigned=0,
-              due_at=None) -> dict:
+              due_at=None, missed=False) -> dict:
     """Fields of a lead assigned a minute after it came in, with its first-contact deadline
-    `sla_minutes` later, first contacted `contacted_after` minutes after assignment."""
+    `sla_minutes` later, first contacted `contacted_after` minutes after assignment. `missed`:
+    the present owner got it when the sweep found a previous deadline missed, and stamped it."""
     assigned_at = created_at + datetime.timedelta(minutes=1)
     due = due_at if due_at is not None else assigned_at + datetime.timedelta(minutes=sla_minutes)
     fields = {"assigned_at": assigned_at, "first_contact_due_at": due,
-              "reassignment_count": reassigned}
+              "reassignment_count": reassigned,
+              "first_contact_missed_at": assigned_at if missed else None}
     if contacted_after is not None:
         fields["first_contacted_at"] = assigned_at + datetime.timedelta(minutes=contacted_after)
         fields["status"] = LeadStatus.CONTACTED
@@ -156,7 +175,12 @@ def funnel_data(org):
     leads["L1"] = _lead(source_a, a1, when, owner=org.wang,
                         **{**_assigned(when, contacted_after=20), **_won("1000")})
     when = created(11, 1, 23, 59)
-    leads["L2"] = _lead(source_a, a1, when, owner=org.wang, **_assigned(when, contacted_after=45))
+    # Wang's deadline passed at 11-02 00:30 uncontacted; the sweep stamped the miss and, the
+    # rule allowing no reassignment, escalated it to the head (reassignment_count stays 0),
+    # whose fresh deadline is 01:00; the head contacted it at 00:50, well within it.
+    leads["L2"] = _lead(source_a, a1, when, owner=org.sales_head,
+                        **_assigned(when + datetime.timedelta(minutes=30), contacted_after=20,
+                                    missed=True))
     when = created(11, 2, 0, 30)
     leads["L3"] = _lead(source_a, a1, when, owner=org.wang, **_assigned(when, contacted_after=5))
     when = created(11, 3, 9)
@@ -169,14 +193,16 @@ def funnel_data(org):
     when = created(11, 3, 10)
     # Reassigned after a missed deadline, then contacted within the new owner's deadline.
     leads["L7"] = _lead(source_b, None, when, owner=org.li,
-                        **_assigned(when, sla_minutes=24 * 60, contacted_after=60, reassigned=1))
+                        **_assigned(when, sla_minutes=24 * 60, contacted_after=60, reassigned=1,
+                                    missed=True))
     when = created(11, 11, 9)
     leads["L8"] = _lead(source_b, None, when, owner=org.wang,
                         **{**_assigned(when, contacted_after=29), **_won("3000")})
     when = created(11, 24, 9)
-    # Taken into the pool uncontacted: the pool clears the deadline.
+    # Deadline missed at 09:31, and the sweep put it into the pool, which clears the deadline.
     leads["L9"] = _lead(source_b, b1, when, owner=None, pool=pool,
-                        **{**_assigned(when), "first_contact_due_at": None})
+                        **{**_assigned(when), "first_contact_due_at": None,
+                           "first_contact_missed_at": at(11, 24, 9, 31)})
     when = created(11, 25, 9)
     leads["L10"] = _lead(source_b, b1, when, owner=org.wang,
                          **{**_assigned(when, contacted_after=30), **_won("500", "USD")})
@@ -217,10 +243,12 @@ def funnel_data(org):
 
     f1, f2, f3 = follow_up(leads["L1"]), follow_up(leads["L3"]), follow_up(leads["L5"])
     f4, f5, f6 = follow_up(leads["L8"]), follow_up(leads["L2"]), follow_up(leads["L0"])
+    f7 = follow_up(leads["L10"])
     inspect(f1, passed=True, scored_at=created(11, 2, 10))
     inspect(f2, passed=True, scored_at=created(11, 3, 10))
     inspect(f3, passed=True, scored_at=created(11, 11, 10))
     inspect(f4, passed=False, scored_at=created(11, 12, 10))
+    inspect(f7, passed=True, scored_at=created(11, 25, 12))
     inspect(f1, passed=False, scored_at=created(11, 2, 11), round=2)  # second opinion
     inspect(f5, passed=None, scored_at=None, done=False)  # still waiting
     inspect(f6, passed=True, scored_at=created(10, 31, 23))  # October

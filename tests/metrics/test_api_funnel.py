@@ -40,10 +40,12 @@ def test_returns_the_same_figures_as_the_page(api_client, funnel_data, org):
     assert totals["first_contact_sla"]["numerator"] == 5
     assert totals["first_contact_sla"]["denominator"] == 9
     assert totals["first_contact_sla"]["value"] == "0.5556"
+    # Missed: L2 (escalated to the head, then contacted), L4, L7, L9.
+    assert totals["first_contact_missed"] == _rate("0.4000", 4, 10)
     assert totals["reassignment_rate"] == _rate("0.1000", 1, 10)
     assert totals["outcome"] == [{"amount": "6000.00", "currency": "CNY"},
                                  {"amount": "500.00", "currency": "USD"}]
-    assert body["inspections"] == {"scored": 4, "passed": 3, "pass_rate": "0.7500"}
+    assert body["inspections"] == {"scored": 5, "passed": 4, "pass_rate": "0.8000"}
     by_side = {row["side"]: row for row in body["disputes"]["by_side"]}
     assert (by_side["sales"]["opened"], by_side["sales"]["lost"],
             by_side["sales"]["upheld"]) == (3, 1, 2)
@@ -56,6 +58,18 @@ def test_returns_the_same_figures_as_the_page(api_client, funnel_data, org):
     assert [(c["id"], c["name"]) for c in sources[1]["campaigns"]] == [
         (funnel_data.b1.pk, "B1 expo"), (None, None)]
     assert sources[0]["figures"]["conversion"] == _rate("0.4000", 2, 5)
+    assert sources[0]["figures"]["first_contact_missed"] == _rate("0.3333", 2, 6)
+    # Inspection pass rate per source and campaign: A's three passed; B's L10 (B1) passed and
+    # L8 (no campaign) failed.
+    assert [s["inspections"] for s in sources] == [
+        {"scored": 3, "passed": 3, "pass_rate": "1.0000"},
+        {"scored": 2, "passed": 1, "pass_rate": "0.5000"}]
+    assert [(c["name"], c["inspections"]) for c in sources[0]["campaigns"]] == [
+        ("A1 spring", {"scored": 2, "passed": 2, "pass_rate": "1.0000"}),
+        ("A2 autumn", {"scored": 1, "passed": 1, "pass_rate": "1.0000"})]
+    assert [(c["name"], c["inspections"]) for c in sources[1]["campaigns"]] == [
+        ("B1 expo", {"scored": 1, "passed": 1, "pass_rate": "1.0000"}),
+        (None, {"scored": 1, "passed": 0, "pass_rate": "0.0000"})]
     trend = body["trend"]
     assert len(trend) == 30
     assert trend[0]["bucket"] == "2026-11-01"

@@ -39,7 +39,7 @@ def test_the_quality_department_gets_no_dispute_figures_from_the_api(
     assert "Wang Fang" not in str(body) and "by_person" not in str(body)
     # The rest of the figures are the same for everybody.
     assert body["totals"]["leads"] == 10
-    assert body["inspections"]["scored"] == 4
+    assert body["inspections"]["scored"] == 5
 
 
 def test_a_sales_head_gets_the_dispute_figures_by_person(api_client, funnel_data, org):

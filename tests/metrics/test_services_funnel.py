@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from coordination.errors import ApplicationError
-from coordination.metrics.funnel import Money, funnel_metrics, trend_buckets
+from coordination.metrics.funnel import Money, Rate, funnel_metrics, trend_buckets
 from coordination.metrics.periods import (
     Period,
     last_month,
@@ -15,7 +15,7 @@ from coordination.metrics.periods import (
     this_month,
     this_quarter,
 )
-from leads.models import Lead
+from leads.models import FollowUp, Inspection, Lead, Scorecard
 from tests.factories import CampaignFactory, LeadFactory, SourceFactory
 from tests.metrics.conftest import NOVEMBER, NOW, _dispute, _lead, at
 
@@ -32,6 +32,7 @@ def _figures(figures) -> dict:
         "won": figures.won, "won_valid": figures.won_valid,
         "valid_rate": figures.valid_rate.value, "conversion": figures.conversion.value,
         "sla": (figures.sla_met, figures.sla_settled, figures.sla_compliance.value),
+        "missed": (figures.sla_missed, figures.assigned, figures.first_contact_missed.value),
         "reassignment": (figures.reassigned, figures.assigned,
                          figures.reassignment_rate.value),
         "outcome": figures.outcome,
@@ -48,11 +49,14 @@ def test_totals_follow_the_definitions(funnel_data):
         "valid": 8, "invalid": 2, "valid_rate": Decimal("0.8"),
         # L1, L5, L8, L10 won; L8 is invalid, so it is not a conversion.
         "won": 4, "won_valid": 3, "conversion": Decimal("0.375"),
-        # Settled: every assigned lead but L6, whose deadline still runs. Met: L1, L3, L5, L8,
-        # L10 (contacted exactly at its deadline). Missed: L2 late, L4 never, L7 reassigned,
-        # L9 pooled before contact.
+        # Met: L1, L3, L5, L8, L10 (contacted exactly at its deadline). Missed: L2 (escalated
+        # to the head and then contacted within the head's deadline: still missed), L4 (never
+        # contacted, deadline passed), L7 (reassigned), L9 (pooled by the sweep). Settled: the
+        # nine met or missed; L6's deadline still runs.
         "sla": (5, 9, Decimal("0.5556")),
-        # L7 of the ten assigned leads.
+        # L2, L4, L7, L9 of the ten assigned leads.
+        "missed": (4, 10, Decimal("0.4")),
+        # L7 of the ten assigned leads; L2's escalation and L9's pool are not reassignments.
         "reassignment": (1, 10, Decimal("0.1")),
         # The value won from the month's leads, invalid L8 included, per currency, CNY first.
         "outcome": [Money(Decimal("6000.00"), "CNY"), Money(Decimal("500.00"), "USD")],
@@ -69,40 +73,102 @@ def test_figures_by_source_and_campaign(funnel_data):
     assert _figures(source_a.figures) == {
         "leads": 6, "valid": 5, "invalid": 1, "valid_rate": Decimal("0.8333"),
         "won": 2, "won_valid": 2, "conversion": Decimal("0.4"),
-        "sla": (3, 5, Decimal("0.6")), "reassignment": (0, 6, Decimal("0")),
+        # Met L1, L3, L5; missed L2 (escalated), L4; L6 pending.
+        "sla": (3, 5, Decimal("0.6")), "missed": (2, 6, Decimal("0.3333")),
+        "reassignment": (0, 6, Decimal("0")),
         "outcome": [Money(Decimal("3000.00"), "CNY")],
     }
     assert _figures(source_b.figures) == {
         "leads": 4, "valid": 3, "invalid": 1, "valid_rate": Decimal("0.75"),
         "won": 2, "won_valid": 1, "conversion": Decimal("0.3333"),
-        "sla": (2, 4, Decimal("0.5")), "reassignment": (1, 4, Decimal("0.25")),
+        # Met L8, L10; missed L7 (reassigned), L9 (pooled).
+        "sla": (2, 4, Decimal("0.5")), "missed": (2, 4, Decimal("0.5")),
+        "reassignment": (1, 4, Decimal("0.25")),
         "outcome": [Money(Decimal("3000.00"), "CNY"), Money(Decimal("500.00"), "USD")],
     }
     a1, a2 = source_a.campaigns
     assert (a1.name, a1.figures.leads, a1.figures.valid, a1.figures.won_valid) == (
         "A1 spring", 4, 3, 1)
     assert a1.figures.conversion.value == Decimal("0.3333")
-    assert a1.figures.sla_compliance.value == Decimal("0.5")
+    # Met L1, L3; missed L2, L4.
+    assert (a1.figures.sla_met, a1.figures.sla_settled, a1.figures.sla_compliance.value) == (
+        2, 4, Decimal("0.5"))
+    assert (a1.figures.sla_missed, a1.figures.first_contact_missed.value) == (2, Decimal("0.5"))
     assert a1.figures.outcome == [Money(Decimal("1000.00"), "CNY")]
     assert (a2.name, a2.figures.leads, a2.figures.valid, a2.figures.won_valid) == (
         "A2 autumn", 2, 2, 1)
-    assert a2.figures.sla_compliance == type(a2.figures.sla_compliance)(1, 1)
+    assert a2.figures.sla_compliance == Rate(1, 1)
+    assert a2.figures.first_contact_missed == Rate(0, 2)
     # Leads of no campaign come last.
     b1, no_campaign = source_b.campaigns
     assert (b1.name, b1.figures.leads, b1.figures.won_valid) == ("B1 expo", 2, 1)
     assert b1.figures.outcome == [Money(Decimal("500.00"), "USD")]
+    assert (b1.figures.sla_compliance, b1.figures.first_contact_missed) == (Rate(1, 2),
+                                                                             Rate(1, 2))
     assert (no_campaign.campaign_id, no_campaign.name) == (None, None)
     assert (no_campaign.figures.leads, no_campaign.figures.valid,
             no_campaign.figures.won_valid) == (2, 1, 0)
     assert no_campaign.figures.conversion.value == Decimal("0")
     assert no_campaign.figures.reassignment_rate.value == Decimal("0.5")
+    assert (no_campaign.figures.sla_compliance,
+            no_campaign.figures.first_contact_missed) == (Rate(1, 2), Rate(1, 2))
 
 
 def test_inspection_pass_rate_counts_first_rounds_scored_in_the_period(funnel_data):
-    # Three passed of four scored; the second opinion, the pending one and October's are out.
+    # Four passed of five scored (L1, L3, L5, L10 passed, L8 failed); the second opinion, the
+    # pending one and October's are out.
     inspections = funnel_metrics(period=NOVEMBER, now=NOW).inspections
     assert (inspections.numerator, inspections.denominator, inspections.value) == (
-        3, 4, Decimal("0.75"))
+        4, 5, Decimal("0.8"))
+
+
+def test_inspection_pass_rate_by_source_and_campaign(funnel_data):
+    sources = funnel_metrics(period=NOVEMBER, now=NOW).sources
+
+    inspections = {source.name: (source.inspections, {
+        campaign.name: campaign.inspections for campaign in source.campaigns})
+        for source in sources}
+    assert inspections == {
+        # L1, L3 (A1) and L5 (A2) passed.
+        "A search ads": (Rate(3, 3), {"A1 spring": Rate(2, 2), "A2 autumn": Rate(1, 1)}),
+        # L10 (B1) passed, L8 (no campaign) failed.
+        "B trade fair": (Rate(1, 2), {"B1 expo": Rate(1, 1), None: Rate(0, 1)}),
+    }
+    source_a, source_b = sources
+    assert (source_a.inspections.value, source_b.inspections.value) == (
+        Decimal("1"), Decimal("0.5"))
+    assert source_b.campaigns[1].inspections.value == Decimal("0")
+    assert source_b.campaigns[1].inspections.percent == Decimal("0.0")
+
+
+def test_inspections_of_a_source_without_leads_in_the_period(funnel_data, org):
+    """An October lead of a third source, inspected in November: its source and campaign get a
+    row with inspections and no lead, and the rows add up to the total."""
+    source_c = SourceFactory(name="C referrals")
+    campaign = CampaignFactory(source=source_c, name="C1 partners")
+    lead = _lead(source_c, campaign, at(10, 20, 9), owner=org.li)
+    follow_up = FollowUp.objects.create(lead=lead, author=org.li, channel="call",
+                                        outcome="reached")
+    Inspection.objects.create(follow_up=follow_up, round=1,
+                              scorecard=Scorecard.objects.get(), drawn_on=at(11, 3).date(),
+                              status="done", passed=False, score=Decimal("40"),
+                              scored_at=at(11, 3, 15), inspector=org.adjudicator)
+
+    funnel = funnel_metrics(period=NOVEMBER, now=NOW)
+
+    assert [source.name for source in funnel.sources] == [
+        "A search ads", "B trade fair", "C referrals"]
+    source = funnel.sources[2]
+    assert (source.figures.leads, source.figures.assigned, source.inspections) == (
+        0, 0, Rate(0, 1))
+    assert [(c.name, c.figures.leads, c.inspections) for c in source.campaigns] == [
+        ("C1 partners", 0, Rate(0, 1))]
+    assert funnel.totals.leads == 10
+    assert funnel.inspections == Rate(4, 6)
+    # With the source filter, only C's.
+    only_c = funnel_metrics(period=NOVEMBER, source_id=source_c.pk, now=NOW)
+    assert only_c.inspections == Rate(0, 1)
+    assert [source.name for source in only_c.sources] == ["C referrals"]
 
 
 def test_disputes_lost_per_side_follow_the_current_ruling(funnel_data):
@@ -153,6 +219,7 @@ def test_source_filter(funnel_data):
     assert (funnel.totals.leads, funnel.totals.valid, funnel.totals.won_valid) == (6, 5, 2)
     # Inspections of follow-ups on A's leads: L1, L3, L5 all passed.
     assert (funnel.inspections.numerator, funnel.inspections.denominator) == (3, 3)
+    assert funnel.sources[0].inspections == Rate(3, 3)
     # Disputes on A's leads: D1, D2 (sales), D4, D6 (marketing).
     by_side = {tally.side: (tally.opened, tally.ruled, tally.lost) for tally in
                funnel.disputes.sides}
@@ -162,8 +229,9 @@ def test_source_filter(funnel_data):
 def test_the_deadline_running_counts_once_it_has_passed(funnel_data):
     later = funnel_data.leads["L6"].first_contact_due_at + datetime.timedelta(minutes=1)
     totals = funnel_metrics(period=NOVEMBER, now=later).totals
-    # L6 joins the settled leads as a miss.
-    assert (totals.sla_met, totals.sla_settled) == (5, 10)
+    # L6 joins the settled leads as a miss, before the sweep stamps it.
+    assert (totals.sla_met, totals.sla_missed, totals.sla_settled) == (5, 5, 10)
+    assert totals.first_contact_missed.value == Decimal("0.5")
 
 
 def test_empty_period_has_no_rates():
@@ -175,6 +243,7 @@ def test_empty_period_has_no_rates():
     assert totals.conversion.value is None
     assert totals.conversion.percent is None
     assert totals.sla_compliance.value is None
+    assert totals.first_contact_missed.value is None
     assert totals.reassignment_rate.value is None
     assert totals.outcome == [Money(Decimal("0.00"), "CNY")]
     assert funnel.inspections.value is None
@@ -188,8 +257,10 @@ def test_a_lead_never_assigned_is_outside_sla_and_reassignment():
     source = SourceFactory()
     _lead(source, None, at(11, 5, 9))
     totals = funnel_metrics(period=NOVEMBER, now=NOW).totals
-    assert (totals.leads, totals.assigned, totals.sla_settled) == (1, 0, 0)
+    assert (totals.leads, totals.assigned, totals.sla_settled, totals.sla_missed) == (
+        1, 0, 0, 0)
     assert totals.reassignment_rate.value is None
+    assert totals.first_contact_missed.value is None
 
 
 # The trend ---------------------------------------------------------------------------------------

@@ -106,8 +106,9 @@ def test_page_shows_the_month(client, funnel_data, org):
     assert re.search(r'id="figure-valid-rate">.*?80\.0%.*?8/10', text)
     assert re.search(r'id="figure-conversion">.*?37\.5%.*?3/8', text)
     assert re.search(r'id="figure-sla">.*?55\.6%.*?5/9', text)
+    assert re.search(r'id="figure-first-contact-missed">.*?40\.0%.*?4/10', text)
     assert re.search(r'id="figure-reassignment">.*?10\.0%.*?1/10', text)
-    assert re.search(r'id="figure-inspections">.*?75\.0%.*?3/4', text)
+    assert re.search(r'id="figure-inspections">.*?80\.0%.*?4/5', text)
     # Sources and campaigns, leads of no campaign last.
     table = text[text.index('id="source-table"'):text.index("</table>",
                                                           text.index('id="source-table"'))]
@@ -115,6 +116,18 @@ def test_page_shows_the_month(client, funnel_data, org):
     assert [re.sub(r"<[^>]+>", "", row) for row in rows] == [
         "A search ads", "A1 spring", "A2 autumn", "B trade fair", "B1 expo", "No campaign",
         "Total"]
+    # The same rows' cells (the header row left out), tags stripped.
+    cells = [[re.sub(r"<[^>]+>", "", cell).strip()
+              for cell in re.findall(r'<td class="num"[^>]*>(.*?)</td>', row)]
+             for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table)[1:]]
+    # First contact missed: A 2/6 (L2 escalated, L4), A1 2/4, A2 0/2, B 2/4 (L7, L9), B1 1/2
+    # (L9), no campaign 1/2 (L7); 4/10 in all.
+    assert [row[7] for row in cells] == [
+        "33.3%", "50.0%", "0.0%", "50.0%", "50.0%", "50.0%", "40.0%"]
+    # Inspection pass rate: A 3/3, A1 2/2, A2 1/1, B 1/2, B1 1/1 (L10), no campaign 0/1 (L8);
+    # 4/5 in all.
+    assert [row[9] for row in cells] == [
+        "100.0%", "100.0%", "100.0%", "50.0%", "100.0%", "0.0%", "80.0%"]
     # Disputes lost per side and per person.
     assert re.search(r'data-side="sales"> <th scope="row">Sales</th> <td class="num">3</td> '
                      r'<td class="num">3</td> <td class="num">2</td> <td class="num">1</td>',
