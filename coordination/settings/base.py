@@ -122,6 +122,7 @@ if LANGUAGE_CODE not in {code for code, _name in LANGUAGES}:
         f"LANGUAGE_CODE must be one of zh-hans, en; not {LANGUAGE_CODE!r}."
     )
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["coordination.formats"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True

@@ -135,9 +135,16 @@ def rep_pick(*, rule: AssignmentRule, now: datetime.datetime,
         return None
     reps = list(eligible_reps(user_ids=user_ids, now=now, daily_cap=rule.daily_cap,
                               with_load=rule.strategy == Strategy.LEAST_LOADED))
-    if not reps:
-        return None
-    return _ordered_candidates(rule, reps)[0]
+    for rep in _ordered_candidates(rule, reps):
+        if rule.daily_cap is None:
+            return rep
+        # The cap is per rep, but the rule lock only serialises this rule: another rule
+        # sharing the rep may be assigning right now. Lock the rep (FOR NO KEY UPDATE, so
+        # inserts referencing the rep are not blocked) and count again under the lock.
+        User.objects.select_for_update(no_key=True).filter(pk=rep.pk).first()
+        if eligible_reps(user_ids=[rep.pk], now=now, daily_cap=rule.daily_cap).exists():
+            return rep
+    return None
 
 
 def _count_for_rule(rule: AssignmentRule, rep: User, now: datetime.datetime) -> None:

@@ -92,3 +92,12 @@ def test_no_string_in_the_code_is_missing_from_the_catalogue(tmp_path):
         copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")}
     known = {(e["msgctxt"], e["msgid"]) for e in po_entries(PO)}
     assert sorted(collected - known, key=str) == []
+
+
+def test_chinese_pages_group_amounts_by_thousands():
+    from decimal import Decimal
+
+    from django.template.defaultfilters import floatformat
+
+    with translation.override("zh-hans"):
+        assert floatformat(Decimal("1677000"), "2g") == "1,677,000.00"

@@ -88,3 +88,22 @@ def test_two_reps_claiming_the_same_lead_at_once_one_wins(reps, source):
     lead.refresh_from_db()
     assert lead.owner_id == winners[0].to_user_id
     assert Assignment.objects.filter(lead=lead, reason="claim").count() == 1
+
+
+def test_a_daily_cap_holds_for_a_rep_shared_by_two_rules_assigning_at_once(sales, team,
+                                                                          source):
+    from tests.factories import member
+
+    shared = member(department=sales, team=team)
+    others = [member(department=sales, team=team) for _ in range(2)]
+    rules = [rule_with_reps([shared, others[i]], daily_cap=1, priority=i + 1,
+                            conditions=[{"field": "region", "op": "equals", "value": region}])
+             for i, region in enumerate(["上海", "北京"])]
+    assert len(rules) == 2
+    leads = [LeadFactory(source=source, region="上海"), LeadFactory(source=source, region="北京")]
+
+    results = run_together(lambda i: lead_assign_auto(lead_id=leads[i].pk, now=TUESDAY_10))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    owners = list(Lead.objects.values_list("owner_id", flat=True))
+    assert None not in owners
+    assert owners.count(shared.pk) == 1
