@@ -159,7 +159,8 @@ class AssignmentRule(TimeStampedModel):
         help_text=_("Send an open lead with no follow-up for this many days to the pool."))
     escalation_ladder = models.JSONField(
         _("next-step escalation ladder"), default=default_ladder, blank=True,
-        help_text=_('Steps after a missed next-step date, such as [{"after_days": 0, "action": '
+        help_text=_('Steps after a missed next-step date, counted in working days, such as '
+                    '[{"after_days": 0, "action": '
                     '"remind"}, {"after_days": 2, "action": "copy_head"}, {"after_days": 4, '
                     '"action": "reassign"}].'))
 

@@ -5,6 +5,7 @@ import datetime
 from django.utils.translation import gettext as _
 
 from coordination.errors import ApplicationError
+from coordination.org.calendar import CalendarSpec, calendar_spec_for
 from leads.models import Lead, default_ladder
 
 LADDER_ACTIONS = {"remind", "copy_head", "reassign"}
@@ -37,13 +38,35 @@ def ladder_of(lead: Lead) -> list[dict]:
     return default_ladder()
 
 
-def ladder_due(*, lead: Lead, step: int) -> datetime.datetime | None:
-    """When step number `step` (0-based) falls due for the lead's current next step."""
+def add_working_days(*, moment: datetime.datetime, days: int,
+                     spec: CalendarSpec) -> datetime.datetime:
+    """The same local time `days` working days later: weekends and holidays are skipped,
+    make-up working days count (the calendar decides which days have working hours)."""
+    local = moment.astimezone(spec.time_zone)
+    day = local.date()
+    remaining = days
+    for _step in range(3 * 366):
+        if remaining <= 0:
+            break
+        day += datetime.timedelta(days=1)
+        if spec.periods_on(day):
+            remaining -= 1
+    return datetime.datetime.combine(day, local.time().replace(tzinfo=None), spec.time_zone)
+
+
+def ladder_due(*, lead: Lead, step: int,
+               spec: CalendarSpec | None = None) -> datetime.datetime | None:
+    """When step number `step` (0-based) falls due for the lead's current next step: its
+    `after_days` counted in working days of the business calendar."""
     ladder = ladder_of(lead)
     if lead.next_step_due_at is None or step >= len(ladder):
         return None
-    return lead.next_step_due_at + datetime.timedelta(days=ladder[step]["after_days"])
+    days = ladder[step]["after_days"]
+    if not days:
+        return lead.next_step_due_at
+    return add_working_days(moment=lead.next_step_due_at, days=days,
+                            spec=spec or calendar_spec_for())
 
 
-def ladder_first_due(*, lead: Lead) -> datetime.datetime | None:
-    return ladder_due(lead=lead, step=0)
+def ladder_first_due(*, lead: Lead, spec: CalendarSpec | None = None) -> datetime.datetime | None:
+    return ladder_due(lead=lead, step=0, spec=spec)

@@ -177,7 +177,7 @@ def _next_step_escalate(lead: Lead, now, spec) -> str:
     ladder = ladder_of(lead)
     outcome = "skipped"
     while lead.escalation_step < len(ladder):
-        due = ladder_due(lead=lead, step=lead.escalation_step)
+        due = ladder_due(lead=lead, step=lead.escalation_step, spec=spec)
         if due is None or due > now:
             break
         action = ladder[lead.escalation_step]["action"]
@@ -199,7 +199,7 @@ def _next_step_escalate(lead: Lead, now, spec) -> str:
             lead.save(update_fields=["escalation_step", "updated_at"])
             # _take_back gives the lead a fresh next-step deadline and restarts the ladder.
             return _take_back(lead, now, spec, _("Next step missed."))
-    lead.escalation_due_at = ladder_due(lead=lead, step=lead.escalation_step)
+    lead.escalation_due_at = ladder_due(lead=lead, step=lead.escalation_step, spec=spec)
     lead.save(update_fields=["escalation_step", "escalation_due_at", "updated_at"])
     return outcome
 

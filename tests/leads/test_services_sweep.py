@@ -145,12 +145,15 @@ def test_next_step_ladder_reminds_then_copies_the_head_then_reassigns(reps, sour
     assert Notification.objects.filter(recipient=head, kind="lead.next_step_overdue").count() == 1
     assert Lead.objects.get(pk=lead.pk).owner == owner
 
-    leads_sweep_next_step(now=due + datetime.timedelta(days=4, minutes=1))
+    # Day 4 counts working days: the next step was due Wednesday, so Tuesday next week.
+    leads_sweep_next_step(now=due + datetime.timedelta(days=5, minutes=1))  # Monday
+    assert Lead.objects.get(pk=lead.pk).owner == owner
+    leads_sweep_next_step(now=due + datetime.timedelta(days=6, minutes=1))  # Tuesday
     lead.refresh_from_db()
     assert lead.owner not in (None, owner)
     assert lead.status == LeadStatus.CONTACTED
     assert lead.escalation_step == 0
-    assert lead.next_step_due_at > due + datetime.timedelta(days=4)
+    assert lead.next_step_due_at > due + datetime.timedelta(days=6)
     assert Notification.objects.filter(recipient=owner, kind="lead.next_step_overdue").count() == 1
 
 
@@ -245,3 +248,27 @@ def test_a_missed_first_contact_is_stamped_once(reps, source, head):
     leads_sweep_first_contact(now=after_deadline(lead))
     lead.refresh_from_db()
     assert lead.first_contact_missed_at == first_miss
+
+
+def test_ladder_days_are_working_days_of_the_calendar():
+    import zoneinfo
+
+    from coordination.org.calendar import CalendarSpec
+    from leads.services.ladder import add_working_days
+
+    shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")
+    nine_to_six = [(datetime.time(9), datetime.time(18))]
+    spec = CalendarSpec(time_zone=shanghai, periods={d: nine_to_six for d in range(5)},
+                        holidays=frozenset({datetime.date(2026, 10, 1),
+                                            datetime.date(2026, 10, 2)}),
+                        workdays={datetime.date(2026, 10, 10): 0})
+    friday = datetime.datetime(2026, 11, 27, 15, tzinfo=shanghai)
+    assert add_working_days(moment=friday, days=1, spec=spec) == friday + datetime.timedelta(
+        days=3)
+    # Wednesday 30 Sep + 2 working days: Thursday and Friday are holidays -> Mon 5, Tue 6.
+    before_holiday = datetime.datetime(2026, 9, 30, 10, tzinfo=shanghai)
+    assert add_working_days(moment=before_holiday, days=2, spec=spec).date() == \
+        datetime.date(2026, 10, 6)
+    # Friday 9 Oct + 1 working day: Saturday 10 Oct is a make-up working day.
+    assert add_working_days(moment=datetime.datetime(2026, 10, 9, 10, tzinfo=shanghai), days=1,
+                            spec=spec).date() == datetime.date(2026, 10, 10)
