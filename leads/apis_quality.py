@@ -7,7 +7,7 @@ Integrations read with `quality:read`; they never rule or score: those need a pe
 """
 
 import django_filters
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,17 +19,14 @@ from rest_framework.response import Response
 
 from coordination.errors import ApplicationError, PermissionDenied
 from coordination.org import permissions as org
-from coordination.org.models import DepartmentKind, Membership
+from coordination.org.models import DepartmentKind
 from leads.apis import DETAIL_ERRORS, ERRORS
 from leads.models import (
     Dispute,
-    DisputeAttachment,
     DisputeGround,
     DisputeSide,
     DisputeStatus,
-    FollowUp,
     Inspection,
-    InspectionAnswer,
     InspectionStatus,
     Lead,
     Ruling,
@@ -39,11 +36,9 @@ from leads.permissions import (
     can_inspect,
     can_read_notes_in_lists,
     can_rule,
-    can_see_quality_queue,
     is_blind_reader,
-    lead_visibility_filter,
 )
-from leads.selectors import lead_list_for
+from leads.selectors import dispute_list_for, inspection_list_for, lead_list_for
 from leads.serializers_quality import (
     AttachmentUploadSerializer,
     DisputeAttachmentSerializer,
@@ -78,63 +73,6 @@ def _blind(request) -> bool:
     if not hasattr(request, "_quality_blind"):
         request._quality_blind = is_blind_reader(request.user)
     return request._quality_blind
-
-
-# Visibility (the query shape of these lists; selectors in the making) ----------------------------
-
-
-def dispute_list_for(*, user) -> QuerySet[Dispute]:
-    """Disputes `user` may see, with the verdict in force. The quality department (who rule
-    and correct), executives and admins see every dispute; sales and marketing those of the
-    leads they may see; integrations every dispute with a quality scope."""
-    newest = Ruling.objects.filter(dispute=OuterRef("pk")).order_by("-id")
-    queryset = (
-        Dispute.objects.select_related("lead__source", "opened_by")
-        .prefetch_related(
-            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("author")
-                     .order_by("created_at", "id")),
-            Prefetch("attachments", queryset=DisputeAttachment.objects.order_by("id")),
-            Prefetch("rulings", queryset=Ruling.objects.select_related("ruled_by")
-                     .order_by("-id")))
-        .annotate(verdict=Subquery(newest.values("verdict")[:1]),
-                  verdict_reason=Subquery(newest.values("reason")[:1])))
-    if org.is_integration(user):
-        scoped = user.has_scope("quality:read") or user.has_scope("quality:write")
-        return queryset if scoped else queryset.none()
-    if not org.is_person(user):
-        return queryset.none()
-    if (can_see_quality_queue(user) or org.is_superuser(user) or org.is_executive(user)
-            or lead_visibility_filter(user) is None):
-        return queryset
-    return queryset.filter(lead__in=lead_list_for(user=user).values("pk"))
-
-
-def inspection_list_for(*, user) -> QuerySet[Inspection]:
-    """Inspections `user` may see. Inspectors: the queue (pending) and what they scored;
-    reps: the scored inspections of their own follow-ups; team leads and heads: those of the
-    people they manage; the quality heads, executives and admins: all."""
-    queryset = (
-        Inspection.objects.select_related("follow_up__lead", "follow_up__author")
-        .prefetch_related(
-            "scorecard__criteria",
-            Prefetch("answers", queryset=InspectionAnswer.objects.select_related("criterion")
-                     .order_by("criterion__position", "criterion_id"))))
-    if org.is_integration(user):
-        return queryset if user.has_scope("quality:read") else queryset.none()
-    if not org.is_person(user):
-        return queryset.none()
-    # can_correct_ruling: a head of the quality department belonging to neither side.
-    if org.is_superuser(user) or org.is_executive(user) or can_correct_ruling(user):
-        return queryset
-    done = Q(status=InspectionStatus.DONE)
-    visible = done & Q(follow_up__author=user)
-    if can_inspect(user):
-        visible |= Q(status=InspectionStatus.PENDING) | Q(inspector=user)
-    led, headed = org.led_team_ids(user), org.headed_department_ids(user)
-    if led or headed:
-        managed = Membership.objects.filter(Q(team_id__in=led) | Q(department_id__in=headed))
-        visible |= done & Exists(managed.filter(user_id=OuterRef("follow_up__author_id")))
-    return queryset.filter(visible)
 
 
 # Filters -----------------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 import datetime
 
 from django.db.models import (
+    Avg,
     Case,
     Count,
     Exists,
     F,
     IntegerField,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -17,17 +19,29 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from coordination.org import permissions as org
 from coordination.org.models import Absence, DepartmentKind, Membership, Role, User
 from leads.models import (
     OPEN_STATUSES,
     Assignment,
     AssignmentReason,
     AssignmentRule,
+    Dispute,
+    DisputeAttachment,
     FollowUp,
+    Inspection,
+    InspectionAnswer,
+    InspectionStatus,
     Lead,
     LeadSettings,
+    Ruling,
 )
-from leads.permissions import lead_visibility_filter
+from leads.permissions import (
+    can_correct_ruling,
+    can_inspect,
+    can_see_quality_queue,
+    lead_visibility_filter,
+)
 
 
 def lead_settings() -> LeadSettings:
@@ -145,8 +159,6 @@ def head_ids_of(*, user_id: int) -> list[int]:
 def team_board(*, user, now: datetime.datetime) -> list[dict]:
     """For a head or team lead: each managed rep's open and overdue leads and today's
     reassignments away from them. Aggregated in SQL: one query."""
-    from coordination.org import permissions as org
-
     led = org.led_team_ids(user)
     headed = org.headed_department_ids(user)
     members = Membership.objects.filter(
@@ -399,3 +411,96 @@ def lead_was_pooled(*, lead: Lead) -> bool:
     """Has the lead ever been in a lead pool (where any rep of the pool could see it)?"""
     return lead.pool_id is not None or Assignment.objects.filter(
         lead=lead, reason__in=[AssignmentReason.POOL, AssignmentReason.CLAIM]).exists()
+
+
+# Lead quality ------------------------------------------------------------------------------------
+
+
+def dispute_list_for(*, user) -> QuerySet[Dispute]:
+    """Disputes `user` may see, with the verdict in force. The quality department (who rule
+    and correct), executives and admins see every dispute; sales and marketing those of the
+    leads they may see; integrations every dispute with a quality scope."""
+    newest = Ruling.objects.filter(dispute=OuterRef("pk")).order_by("-id")
+    queryset = (
+        Dispute.objects.select_related("lead__source", "opened_by")
+        .prefetch_related(
+            Prefetch("follow_ups", queryset=FollowUp.objects.select_related("author")
+                     .order_by("created_at", "id")),
+            Prefetch("attachments", queryset=DisputeAttachment.objects.order_by("id")),
+            Prefetch("rulings", queryset=Ruling.objects.select_related("ruled_by")
+                     .order_by("-id")))
+        .annotate(verdict=Subquery(newest.values("verdict")[:1]),
+                  verdict_reason=Subquery(newest.values("reason")[:1])))
+    if org.is_integration(user):
+        scoped = user.has_scope("quality:read") or user.has_scope("quality:write")
+        return queryset if scoped else queryset.none()
+    if not org.is_person(user):
+        return queryset.none()
+    if (can_see_quality_queue(user) or org.is_superuser(user) or org.is_executive(user)
+            or lead_visibility_filter(user) is None):
+        return queryset
+    return queryset.filter(lead__in=lead_list_for(user=user).values("pk"))
+
+
+def inspection_list_for(*, user) -> QuerySet[Inspection]:
+    """Inspections `user` may see. Inspectors: the queue (pending) and what they scored;
+    reps: the scored inspections of their own follow-ups; team leads and heads: those of the
+    people they manage; the quality heads, executives and admins: all."""
+    queryset = (
+        Inspection.objects.select_related("follow_up__lead", "follow_up__author")
+        .prefetch_related(
+            "scorecard__criteria",
+            Prefetch("answers", queryset=InspectionAnswer.objects.select_related("criterion")
+                     .order_by("criterion__position", "criterion_id"))))
+    if org.is_integration(user):
+        return queryset if user.has_scope("quality:read") else queryset.none()
+    if not org.is_person(user):
+        return queryset.none()
+    # can_correct_ruling: a head of the quality department belonging to neither side.
+    if org.is_superuser(user) or org.is_executive(user) or can_correct_ruling(user):
+        return queryset
+    done = Q(status=InspectionStatus.DONE)
+    visible = done & Q(follow_up__author=user)
+    if can_inspect(user):
+        visible |= Q(status=InspectionStatus.PENDING) | Q(inspector=user)
+    led, headed = org.led_team_ids(user), org.headed_department_ids(user)
+    if led or headed:
+        managed = Membership.objects.filter(Q(team_id__in=led) | Q(department_id__in=headed))
+        visible |= done & Exists(managed.filter(user_id=OuterRef("follow_up__author_id")))
+    return queryset.filter(visible)
+
+
+def quality_results_of_rep(*, user, since: datetime.datetime | None) -> tuple[dict, QuerySet]:
+    """A rep's scored inspections (newest first) and their summary: count, average score,
+    passed and not-genuine counts, in one aggregate."""
+    done = Q(status=InspectionStatus.DONE)
+    if since is not None:
+        done &= Q(scored_at__gte=since)
+    mine = Inspection.objects.filter(done, follow_up__author=user)
+    summary = mine.aggregate(count=Count("id"), average=Avg("score"),
+                             passed=Count("id", filter=Q(passed=True)),
+                             not_genuine=Count("id", filter=Q(not_genuine=True)))
+    return summary, mine.select_related("follow_up__lead").order_by("-scored_at", "-id")
+
+
+def quality_results_of_team(*, user, since: datetime.datetime | None) -> list[dict]:
+    """For a team lead or sales head: each managed rep's inspections, average score, passed
+    and not-genuine counts. One grouped query."""
+    members = Membership.objects.filter(
+        Q(team_id__in=org.led_team_ids(user))
+        | Q(department_id__in=org.headed_department_ids(user),
+            department__kind=DepartmentKind.SALES)).values("user")
+    scored = Q(follow_ups__inspections__status=InspectionStatus.DONE)
+    if since is not None:
+        scored &= Q(follow_ups__inspections__scored_at__gte=since)
+    return list(
+        User.objects.filter(pk__in=members, is_active=True)
+        .annotate(
+            inspected=Count("follow_ups__inspections", filter=scored),
+            average=Avg("follow_ups__inspections__score", filter=scored),
+            passed=Count("follow_ups__inspections",
+                         filter=scored & Q(follow_ups__inspections__passed=True)),
+            not_genuine=Count("follow_ups__inspections",
+                              filter=scored & Q(follow_ups__inspections__not_genuine=True)))
+        .order_by("full_name", "username")
+        .values("pk", "username", "full_name", "inspected", "average", "passed", "not_genuine"))

@@ -14,7 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,8 +25,6 @@ from django.views.decorators.http import require_GET, require_POST
 from coordination.errors import ApplicationError
 from coordination.errors import PermissionDenied as NotAllowed
 from coordination.forms import add_application_error
-from coordination.org import permissions as org
-from coordination.org.models import DepartmentKind, Membership, User
 from leads.forms_quality import (
     CorrectionForm,
     DisputeForm,
@@ -60,6 +58,7 @@ from leads.permissions import (
     is_sales,
     is_sales_manager,
 )
+from leads.selectors import quality_results_of_rep, quality_results_of_team
 from leads.services import (
     dispute_open,
     dispute_rule,
@@ -509,38 +508,12 @@ def quality_results(request):
     days = RESULT_PERIODS[period]
     since = timezone.now() - datetime.timedelta(days=days) if days else None
 
-    done = Q(status=InspectionStatus.DONE)
-    if since is not None:
-        done &= Q(scored_at__gte=since)
-    mine = Inspection.objects.filter(done, follow_up__author=user)
-    summary = mine.aggregate(count=Count("id"), average=Avg("score"),
-                             passed=Count("id", filter=Q(passed=True)),
-                             not_genuine=Count("id", filter=Q(not_genuine=True)))
+    summary, mine = quality_results_of_rep(user=user, since=since)
     summary["pass_rate"] = _percent(summary["passed"], summary["count"])
-    page = Paginator(mine.select_related("follow_up__lead").order_by("-scored_at", "-id"),
-                     PAGE_SIZE).get_page(request.GET.get("page"))
-
+    page = Paginator(mine, PAGE_SIZE).get_page(request.GET.get("page"))
     team = []
     if is_sales_manager(user):
-        members = Membership.objects.filter(
-            Q(team_id__in=org.led_team_ids(user))
-            | Q(department_id__in=org.headed_department_ids(user),
-                department__kind=DepartmentKind.SALES)).values("user")
-        scored = Q(follow_ups__inspections__status=InspectionStatus.DONE)
-        if since is not None:
-            scored &= Q(follow_ups__inspections__scored_at__gte=since)
-        reps = (User.objects.filter(pk__in=members, is_active=True)
-                .annotate(
-                    inspected=Count("follow_ups__inspections", filter=scored),
-                    average=Avg("follow_ups__inspections__score", filter=scored),
-                    passed=Count("follow_ups__inspections",
-                                 filter=scored & Q(follow_ups__inspections__passed=True)),
-                    not_genuine=Count("follow_ups__inspections",
-                                      filter=scored & Q(follow_ups__inspections__not_genuine=True)))
-                .order_by("full_name", "username")
-                .values("pk", "username", "full_name", "inspected", "average", "passed",
-                        "not_genuine"))
-        for row in reps:
+        for row in quality_results_of_team(user=user, since=since):
             row["name"] = row["full_name"] or row["username"]
             row["pass_rate"] = _percent(row["passed"], row["inspected"])
             team.append(row)
