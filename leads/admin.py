@@ -73,7 +73,7 @@ from leads.services.imports import (
     lead_import_create,
     problem_rows,
 )
-from leads.services.intake import lead_clean, lead_create
+from leads.services.intake import lead_clean, lead_create, lead_update_contact
 from leads.services.ladder import ladder_validate
 from leads.services.quality import quality_settings
 
@@ -501,7 +501,9 @@ class LeadAdmin(AuditedAdminMixin, PermissionAdminMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)  # audited by the mixin
+            data = {name: form.cleaned_data.get(name) for name in _LEAD_INPUT
+                    if name in form.cleaned_data and name != "external_id"}
+            lead_update_contact(lead=obj, data=data, actor=request.user)
             return
         data = {name: form.cleaned_data.get(name) for name in _LEAD_INPUT}
         try:

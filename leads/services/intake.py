@@ -291,3 +291,26 @@ def lead_bulk_create(*, source: Source, records: list, actor=None,
         audit_record_many(actor=actor, verb="lead.created", objects=created)
         _schedule_assignment([lead.pk for lead in created])
     return result
+
+
+CONTACT_FIELDS = ("name", "phone", "email", "wechat_id", "company", "region",
+                  "product_interest", "attributes", "campaign")
+
+
+@transaction.atomic
+def lead_update_contact(*, lead: Lead, data: dict, actor=None) -> Lead:
+    """Correct a lead's contact details under intake's rules (phone normalised, a contact
+    required, campaign of the same source). Source, external ID, owner and status are not
+    changed here: they have their own services."""
+    lead = Lead.objects.select_for_update(of=("self",)).select_related("source").get(pk=lead.pk)
+    current = {name: getattr(lead, name) for name in CONTACT_FIELDS}
+    cleaned = lead_clean(data={**current, **{k: v for k, v in data.items()
+                                             if k in CONTACT_FIELDS},
+                               "external_id": lead.external_id}, source=lead.source)
+    before = audit_snapshot(lead, list(CONTACT_FIELDS))
+    for name in CONTACT_FIELDS:
+        setattr(lead, name, cleaned[name])
+    lead.save()
+    audit_record(actor=actor, verb="lead.contact_changed", obj=lead, before=before,
+                 after=audit_snapshot(lead, list(CONTACT_FIELDS)))
+    return lead

@@ -134,7 +134,7 @@ def test_owner_and_status_cannot_be_changed_in_the_admin(admin_client, source):
     assert (lead.owner, lead.status) == (rep, "assigned")
     assert lead.name == "改名"
     assert lead.phone == "+8613800138001"
-    assert AuditEvent.objects.filter(verb="lead.updated", object_id=str(lead.pk)).exists()
+    assert AuditEvent.objects.filter(verb="lead.contact_changed", object_id=str(lead.pk)).exists()
 
 
 def test_lead_history_shows_the_audit_trail(admin_client, source):

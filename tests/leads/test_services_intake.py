@@ -143,3 +143,20 @@ def test_inactive_source_is_refused(source):
     with pytest.raises(ApplicationError) as error:
         lead_create(source=source, data={"name": "x", "phone": "13900000000"})
     assert error.value.field == "source"
+
+
+def test_contact_corrections_follow_intake_rules_and_are_audited(source):
+    from coordination.audit.models import AuditEvent
+    from leads.services.intake import lead_update_contact
+
+    lead = lead_create(source=source, data={"name": "张三", "phone": "13800138000",
+                                            "external_id": "x"}).lead
+    lead_update_contact(lead=lead, data={"phone": "139 1234 5678", "external_id": "y"})
+    lead.refresh_from_db()
+    assert lead.phone == "+8613912345678"
+    assert lead.external_id == "x"  # not changed here
+    assert AuditEvent.objects.filter(verb="lead.contact_changed").exists()
+    with pytest.raises(ApplicationError) as error:
+        lead_update_contact(lead=lead, data={"phone": "12"})
+    assert error.value.field == "phone"
+    assert Lead.objects.get(pk=lead.pk).phone == "+8613912345678"
