@@ -238,6 +238,11 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# Webhooks are never delivered to loopback, private, link-local or reserved addresses (a key
+# holder could otherwise make the worker reach the metadata service or an internal admin page),
+# except to the hosts listed here: names or addresses, comma-separated.
+WEBHOOK_ALLOWED_INTERNAL_HOSTS = env_list("WEBHOOK_ALLOWED_INTERNAL_HOSTS", [])
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

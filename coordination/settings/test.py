@@ -14,3 +14,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Serve static files from the app folders without collectstatic.
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+# The webhook tests post to a receiver of their own on loopback.
+WEBHOOK_ALLOWED_INTERNAL_HOSTS = ["127.0.0.1", "::1", "localhost"]
