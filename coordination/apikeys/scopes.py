@@ -18,6 +18,7 @@ def is_known_scope(name: str) -> bool:
 
 
 register_scope("org:read", _("Read departments, teams and people"))
-register_scope("org:write", _("Change memberships"))
+register_scope("org:write", _("Change memberships (members and team leads)"))
+register_scope("org:admin", _("Make department heads and executives"))
 register_scope("webhooks:manage", _("Manage webhook subscriptions"))
 register_scope("metrics:read", _("Read the metrics (funnel, ROI, quotas, SLAs)"))

@@ -20,7 +20,7 @@ from coordination.org.models import (
     User,
     WorkingPeriod,
 )
-from coordination.org.permissions import can_act, can_view
+from coordination.org.permissions import can_act, can_view, membership_change_denial
 from coordination.org.services import (
     membership_create,
     membership_delete,
@@ -48,6 +48,20 @@ class PermissionAdminMixin:
 _MEMBERSHIP_FIELDS = ["department", "team", "role", "is_adjudicator", "is_inspector"]
 
 
+def _actor_denial(form, *, user, department, role) -> None:
+    """The membership rule of who may grant what, shown on the role field of an admin form."""
+    actor = getattr(form, "actor", None)
+    if actor is None:
+        return
+    current = form.instance if form.instance.pk else None
+    if current is not None:
+        current = Membership.objects.select_related("department").get(pk=current.pk)
+    denial = membership_change_denial(actor, department=department, role=role,
+                                      user_id=getattr(user, "pk", None), current=current)
+    if denial is not None:
+        form.add_error("role", denial)
+
+
 class MembershipForm(forms.ModelForm):
     class Meta:
         model = Membership
@@ -58,6 +72,9 @@ class MembershipForm(forms.ModelForm):
         user = cleaned.get("user") or getattr(self.instance, "user", None)
         department = cleaned.get("department")
         if self.errors or user is None or department is None:
+            return cleaned
+        _actor_denial(self, user=user, department=department, role=cleaned.get("role"))
+        if self.errors:
             return cleaned
         if getattr(self, "skip_existing_check", False):
             return cleaned
@@ -97,6 +114,11 @@ class MembershipInlineFormSet(BaseInlineFormSet):
         for form in rows:
             others = [other for other in rows if other is not form]
             data = form.cleaned_data
+            form.actor = getattr(self, "actor", None)
+            _actor_denial(form, user=self.instance, department=data["department"],
+                          role=data.get("role"))
+            if form.errors:
+                continue
             try:
                 membership_validate(
                     user=self.instance, department=data["department"], team=data.get("team"),
@@ -128,6 +150,11 @@ class MembershipInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["department", "team"]
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # Who may grant what is checked row by row, against the person saving.
+        return type(formset.__name__, (formset,), {"actor": request.user})
+
 
 class AbsenceInline(admin.TabularInline):
     model = Absence
@@ -151,6 +178,13 @@ class UserAdmin(AuditedAdminMixin, PermissionAdminMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "email", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "email", "phone"]
     ordering = ["username"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Staff who may edit their own details must not tick themselves into a superuser.
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]
+        return fields
     inlines = [MembershipInline, AbsenceInline]
 
     def save_formset(self, request, form, formset, change):
@@ -178,6 +212,10 @@ class MembershipAdmin(AuditedAdminMixin, PermissionAdminMixin, admin.ModelAdmin)
     list_select_related = ["user", "department", "team"]
     autocomplete_fields = ["user", "department", "team"]
     audit_on_save = False  # the services record it
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
 
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data.get(name) for name in _MEMBERSHIP_FIELDS}

@@ -10,6 +10,7 @@ through the scopes of their key, which the API checks.
 from collections.abc import Callable
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from coordination.org.models import (
     PARTISAN_KINDS,
@@ -60,13 +61,12 @@ def is_superuser(user) -> bool:
 
 
 def is_executive(user) -> bool:
-    """Executives read everything and run the daily standup."""
+    """Executives read everything and run the daily standup: the members of the executive
+    office. The executive role exists only there (`membership_change_denial` refuses it in any
+    other department), so a role alone never opens the whole company."""
     if is_superuser(user):
         return True
-    return any(
-        m.role == Role.EXECUTIVE or m.department.kind == DepartmentKind.EXECUTIVE
-        for m in memberships_of(user)
-    )
+    return any(m.department.kind == DepartmentKind.EXECUTIVE for m in memberships_of(user))
 
 
 def role_in(user, department: Department) -> str | None:
@@ -153,8 +153,67 @@ def can_view_membership(user, membership: Membership) -> bool:
     return is_person(user)
 
 
+# Roles a department head may give within their own department. Making someone a head or an
+# executive, or adding anyone to the executive office (whose members read everything), is an
+# administrator's act: a head could otherwise promote themselves or a friend above the
+# department's own reach.
+HEAD_GRANTABLE_ROLES = frozenset({Role.MEMBER, Role.LEAD})
+ADMIN_ONLY_ROLES = frozenset({Role.HEAD, Role.EXECUTIVE})
+ORG_ADMIN_SCOPE = "org:admin"
+
+
+def membership_change_denial(actor, *, department: Department, role: str, user_id: int | None,
+                             current: Membership | None = None) -> str | None:
+    """Why `actor` may not give the person `user_id` the role `role` in `department` (creating,
+    or changing `current`), or None if they may. To remove a membership, pass its own department
+    and role.
+
+    The one rule for memberships, used by the services (so the API, the admin and any later
+    page are held to it):
+    - nobody (not even an administrator) holds the executive role outside the executive office;
+    - an administrator (a superuser), the system (`actor` None) and a key with `org:admin` may
+      do anything else;
+    - a key with only `org:write` manages members and team leads, never heads, executives or the
+      executive office;
+    - a person manages memberships only in departments they head, only as member or team lead,
+      never their own membership, never another head's, never the executive office's.
+    """
+    if role == Role.EXECUTIVE and department.kind != DepartmentKind.EXECUTIVE:
+        return _("The executive role belongs to the executive office only: add the person to "
+                 "the executive office instead.")
+    if actor is None or is_superuser(actor):
+        return None
+    touches_admin_only = (
+        role in ADMIN_ONLY_ROLES or department.kind == DepartmentKind.EXECUTIVE
+        or (current is not None and (current.role in ADMIN_ONLY_ROLES
+                                     or current.department.kind == DepartmentKind.EXECUTIVE))
+    )
+    if is_integration(actor):
+        if touches_admin_only and not actor.has_scope(ORG_ADMIN_SCOPE):
+            return _("Only an administrator, or a key with the “org:admin” scope, can make "
+                     "someone a department head or an executive, or change a head's or the "
+                     "executive office's memberships.")
+        return None
+    if not is_person(actor):
+        return _("You may not change memberships.")
+    if user_id == actor.pk or (current is not None and current.user_id == actor.pk):
+        return _("You cannot change your own membership: ask an administrator.")
+    departments = [department] + ([current.department] if current is not None else [])
+    for place in departments:
+        if role_in(actor, place) != Role.HEAD:
+            return (_("Only an administrator or a head of %(department)s may change its "
+                      "memberships.") % {"department": place})
+    if touches_admin_only:
+        return _("Only an administrator can make someone a department head or an executive, or "
+                 "change a head's or the executive office's memberships.")
+    return None
+
+
 def can_manage_membership(user, membership: Membership) -> bool:
-    return is_superuser(user) or is_head_of(user, membership.department)
+    return membership_change_denial(
+        user, department=membership.department, role=membership.role,
+        user_id=membership.user_id, current=membership if membership.pk else None,
+    ) is None
 
 
 def can_view_absence(user, absence: Absence) -> bool:

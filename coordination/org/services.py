@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.audit.services import audit_record, audit_snapshot
-from coordination.errors import ApplicationError
+from coordination.errors import ApplicationError, PermissionDenied
 from coordination.org.models import (
     PARTISAN_KINDS,
     Absence,
@@ -21,7 +21,7 @@ from coordination.org.models import (
     Team,
     User,
 )
-from coordination.org.permissions import forget_memberships
+from coordination.org.permissions import forget_memberships, membership_change_denial
 
 
 def membership_validate(*, user: User, department: Department, team: Team | None, role: str,
@@ -60,6 +60,18 @@ def membership_validate(*, user: User, department: Department, team: Team | None
         )
 
 
+def _check_actor(actor, *, department: Department, role: str, user_id: int,
+                 current: Membership | None = None) -> None:
+    denial = membership_change_denial(actor, department=department, role=role, user_id=user_id,
+                                      current=current)
+    if denial is not None:
+        # The executive role outside the executive office is a wrong value, not a wrong actor.
+        if role == Role.EXECUTIVE and department.kind != DepartmentKind.EXECUTIVE:
+            raise ApplicationError(denial, code="executive_outside_executive_office",
+                                   field="role")
+        raise PermissionDenied(denial, field="role")
+
+
 def _check_against_existing(*, user: User, department: Department, team: Team | None, role: str,
                             is_adjudicator: bool, is_inspector: bool,
                             exclude_pk: int | None) -> None:
@@ -80,7 +92,10 @@ def membership_create(*, user: User, department: Department, role: str = Role.ME
                       team: Team | None = None, is_adjudicator: bool = False,
                       is_inspector: bool = False, actor=None) -> Membership:
     """Add `user` to `department`. Refuses an adjudicator in sales or marketing, a team of
-    another department, and a second membership in the same department."""
+    another department, a second membership in the same department, and anything `actor` may
+    not grant (`membership_change_denial`: heads give member or team lead in their own
+    department; heads, executives and the executive office are an administrator's)."""
+    _check_actor(actor, department=department, role=role, user_id=user.pk)
     # Lock the person: two concurrent changes could otherwise each pass the adjudicator rule.
     User.objects.select_for_update(no_key=True).filter(pk=user.pk).first()
     _check_against_existing(user=user, department=department, team=team, role=role,
@@ -104,7 +119,9 @@ def membership_create(*, user: User, department: Department, role: str = Role.ME
 
 @transaction.atomic
 def membership_update(*, membership: Membership, actor=None, **changes) -> Membership:
-    """Change role, team or capabilities of a membership under the same rules as creation."""
+    """Change role, team or capabilities of a membership under the same rules as creation,
+    and what `actor` may grant in both the old and the new department. A change of role is
+    audited as `membership.role_changed`, any other change as `membership.updated`."""
     allowed = {"department", "team", "role", "is_adjudicator", "is_inspector"}
     unknown = set(changes) - allowed
     if unknown:
@@ -113,9 +130,11 @@ def membership_update(*, membership: Membership, actor=None, **changes) -> Membe
             % {"fields": ", ".join(sorted(unknown))},
             code="unknown_field",
         )
+    values = {name: getattr(membership, name) for name in allowed} | changes
+    _check_actor(actor, department=values["department"], role=values["role"],
+                 user_id=membership.user_id, current=membership)
     User.objects.select_for_update(no_key=True).filter(pk=membership.user_id).first()
     before = audit_snapshot(membership)
-    values = {name: getattr(membership, name) for name in allowed} | changes
     _check_against_existing(user=membership.user, exclude_pk=membership.pk, **values)
     if Membership.objects.filter(user_id=membership.user_id, department=values["department"]
                                  ).exclude(pk=membership.pk).exists():
@@ -127,7 +146,9 @@ def membership_update(*, membership: Membership, actor=None, **changes) -> Membe
     for name, value in changes.items():
         setattr(membership, name, value)
     membership.save()
-    audit_record(actor=actor, verb="membership.updated", obj=membership, before=before,
+    verb = "membership.role_changed" if before.get("role") != membership.role else (
+        "membership.updated")
+    audit_record(actor=actor, verb=verb, obj=membership, before=before,
                  after=audit_snapshot(membership))
     forget_memberships(membership.user)
     return membership
@@ -135,6 +156,9 @@ def membership_update(*, membership: Membership, actor=None, **changes) -> Membe
 
 @transaction.atomic
 def membership_delete(*, membership: Membership, actor=None) -> None:
+    """Remove a membership, if `actor` may manage it (as for a change)."""
+    _check_actor(actor, department=membership.department, role=membership.role,
+                 user_id=membership.user_id, current=membership)
     audit_record(actor=actor, verb="membership.deleted", obj=membership,
                  before=audit_snapshot(membership))
     membership.delete()
