@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from coordination.web import views
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("", include("coordination.dashboards.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/(?P<version>v1)/", include("coordination.api.urls")),
 ]
+
+handler400 = "coordination.web.errors.bad_request"
+handler403 = "coordination.web.errors.permission_denied"
+handler404 = "coordination.web.errors.page_not_found"
+handler500 = "coordination.web.errors.server_error"

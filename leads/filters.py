@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coordination.api.filters import IdFilter, UtcIsoDateTimeFilter
 from leads.models import AssignmentRule, Campaign, FollowUp, Lead, LeadStatus
 
 
@@ -12,14 +13,14 @@ class LeadFilter(django_filters.FilterSet):
     # Plain ids, not ModelChoiceFilter: an unknown id simply matches nothing, and filtering
     # costs no query to look the object up.
     status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
-    source = django_filters.NumberFilter(field_name="source_id", label=_("source ID"))
-    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("campaign ID"))
-    owner = django_filters.NumberFilter(field_name="owner_id", label=_("owner ID"))
+    source = IdFilter(field_name="source_id", label=_("source ID"))
+    campaign = IdFilter(field_name="campaign_id", label=_("campaign ID"))
+    owner = IdFilter(field_name="owner_id", label=_("owner ID"))
     region = django_filters.CharFilter()
     product_interest = django_filters.CharFilter()
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
+    created_after = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="gte",
                                                      label=_("created at or after"))
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt",
+    created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt",
                                                       label=_("created before"))
     overdue = django_filters.BooleanFilter(method="filter_overdue",
                                            label=_("past the deadline that runs now"))
@@ -50,8 +51,8 @@ class LeadFilter(django_filters.FilterSet):
 
 
 class PoolLeadFilter(django_filters.FilterSet):
-    pool = django_filters.NumberFilter(field_name="pool_id", label=_("lead pool ID"))
-    source = django_filters.NumberFilter(field_name="source_id", label=_("source ID"))
+    pool = IdFilter(field_name="pool_id", label=_("lead pool ID"))
+    source = IdFilter(field_name="source_id", label=_("source ID"))
     region = django_filters.CharFilter()
     product_interest = django_filters.CharFilter()
 
@@ -61,7 +62,7 @@ class PoolLeadFilter(django_filters.FilterSet):
 
 
 class CampaignFilter(django_filters.FilterSet):
-    source = django_filters.NumberFilter(field_name="source_id", label=_("source ID"))
+    source = IdFilter(field_name="source_id", label=_("source ID"))
 
     class Meta:
         model = Campaign
@@ -75,6 +76,8 @@ class FollowUpFilter(django_filters.FilterSet):
 
 
 class AssignmentRuleFilter(django_filters.FilterSet):
+    team = IdFilter(field_name="team_id", label=_("team ID"))
+
     class Meta:
         model = AssignmentRule
         fields = ["is_active", "strategy", "team"]

@@ -129,7 +129,7 @@ class _BulkLeadsField(serializers.ListField):
 class LeadBulkCreateSerializer(serializers.Serializer):
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all())
     leads = _BulkLeadsField(
-        child=serializers.JSONField(), max_length=BULK_LIMIT,
+        child=serializers.JSONField(allow_null=True), max_length=BULK_LIMIT,
         error_messages={"max_length": _("At most {max_length} leads per call.")})
 
 

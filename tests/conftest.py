@@ -12,3 +12,8 @@ def api_client():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+# Fake DNS, a loopback-only connect guard and a loopback webhook receiver, for every test that
+# may reach the webhook code (tests/network.py).
+from tests.network import dns, receiver  # noqa: E402, F401

@@ -1,8 +1,10 @@
 """The one API error format: `{"errors": [{"field": ..., "code": ..., "message": ...}]}`."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -30,6 +32,10 @@ def _flatten(detail, field=None) -> list[dict]:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"errors": [{"field": None, "code": "request_too_large",
+                                     "message": _("The request body is too large.")}]},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, PermissionDenied):
         return Response({"errors": [{"field": exc.field, "code": exc.code,
                                      "message": exc.message}]}, status=status.HTTP_403_FORBIDDEN)

@@ -11,7 +11,19 @@ from coordination.metrics.apis import FunnelView
 from coordination.webhooks.apis import WebhookSubscriptionViewSet
 from leads import api_urls as leads_api_urls
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """Resources are found by their numeric id: any other id does not match a route, and
+    answers 404 in the API's error format (coordination.web.errors) instead of reaching a
+    query that would fail on it."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        if not hasattr(viewset, "lookup_value_regex"):
+            viewset = type(viewset.__name__, (viewset,), {"lookup_value_regex": "[0-9]+"})
+        return super().get_lookup_regex(viewset, lookup_prefix)
+
+
+router = Router()
 router.register("departments", DepartmentViewSet, basename="department")
 router.register("users", UserViewSet, basename="user")
 router.register("memberships", MembershipViewSet, basename="membership")

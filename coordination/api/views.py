@@ -6,7 +6,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coordination.api.filters import DepartmentFilter, UserFilter
+from coordination.api.filters import DepartmentFilter, MembershipFilter, UserFilter
 from coordination.api.serializers import (
     DepartmentSerializer,
     MembershipWriteSerializer,
@@ -78,7 +78,7 @@ class MembershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     serializer_class = MembershipWriteSerializer
     required_scopes = {"read": "org:read", "write": "org:write"}
     cursor_ordering = ("id",)
-    filterset_fields = ["user", "department", "team", "role", "is_adjudicator", "is_inspector"]
+    filterset_class = MembershipFilter
 
     def get_queryset(self):
         return Membership.objects.select_related("user", "department", "team")

@@ -26,6 +26,7 @@ from coordination.org.services import (
     membership_delete,
     membership_update,
     membership_validate,
+    user_unlock_login,
 )
 
 
@@ -178,6 +179,19 @@ class UserAdmin(AuditedAdminMixin, PermissionAdminMixin, DjangoUserAdmin):
     list_display = ["username", "full_name", "email", "is_active", "is_staff"]
     search_fields = ["username", "full_name", "email", "phone"]
     ordering = ["username"]
+
+    actions = ["unlock_login"]
+
+    def has_unlock_permission(self, request):
+        return request.user.is_superuser
+
+    @admin.action(description=_("Unlock log-in (after too many wrong passwords)"),
+                  permissions=["unlock"])
+    def unlock_login(self, request, queryset):
+        for user in queryset:
+            user_unlock_login(user=user, actor=request.user)
+        self.message_user(request, _("Log-in unlocked for %(count)d people.")
+                          % {"count": queryset.count()}, messages.SUCCESS)
 
     def get_readonly_fields(self, request, obj=None):
         # Staff who may edit their own details must not tick themselves into a superuser.

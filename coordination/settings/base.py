@@ -4,6 +4,7 @@ Every value that differs between machines is read from the environment here; pro
 tightens what production needs and test.py what the suite needs.
 """
 
+import datetime
 import secrets
 from pathlib import Path
 
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -63,6 +65,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "coordination.web.middleware.NoStoreMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "coordination.urls"
@@ -110,7 +116,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out account or address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
+
+# Reverse proxies in front of the web nodes that append to X-Forwarded-For (0: none, the client
+# is REMOTE_ADDR). Read by the login lockout and the API throttles alike.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account, or
+# from one address (a password spray over many accounts), further attempts are refused for
+# LOGIN_LOCKOUT_MINUTES, even with the right password. An admin unlocks a person from the
+# people admin ("Unlock log-in") or by deleting the access attempts.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "coordination.web.security.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "coordination.web.security.axes_client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -222,7 +250,24 @@ REST_FRAMEWORK = {
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_VERSION": "v1",
+    # JSON in, JSON out; the upload endpoints name their multipart parser themselves.
+    "DEFAULT_PARSER_CLASSES": ["coordination.api.parsers.BoundedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["coordination.api.throttling.PrincipalRateThrottle"],
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
+# Requests per API key, per signed-in person and per address of anonymous callers. A refused
+# request answers 429 with Retry-After.
+API_THROTTLE_RATES = {
+    "key": env_str("API_THROTTLE_KEY", "1200/minute"),
+    "user": env_str("API_THROTTLE_USER", "600/minute"),
+    "anon": env_str("API_THROTTLE_ANON", "60/minute"),
+}
+for _kind, _rate in API_THROTTLE_RATES.items():
+    _count, _slash, _period = _rate.partition("/")
+    if not (_count.isdigit() and _period and _period[0] in "smhd"):
+        raise ImproperlyConfigured(
+            f"API_THROTTLE_{_kind.upper()} must look like 600/minute, not {_rate!r}."
+        )
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",
     "DESCRIPTION": "Leads, handoffs, complaints, meetings and requests across departments.",
@@ -231,10 +276,34 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Operation ids from the path after /api/v1 (`leads_bulk_create`), paths kept whole.
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "SCHEMA_PATH_PREFIX_TRIM": False,
+    # Declared as the API answers: a field that may be null says so.
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": True,
     # Two "channel" choice sets: name them so the schema's enums stay stable.
     "ENUM_NAME_OVERRIDES": {
         "SourceChannelEnum": "leads.models.Channel",
         "ContactChannelEnum": "leads.models.ContactChannel",
+    },
+}
+
+# Content-Security-Policy on every answer: scripts, styles, fonts and images from this site
+# only (the app works on a closed network: nothing is loaded from a CDN), no inline script, no
+# plugin, no framing. The API docs pages (Swagger UI, ReDoc) are served from the sidecar here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
     },
 }
 

@@ -14,6 +14,7 @@ from coordination.webhooks.services import (
     webhook_subscription_create,
     webhook_subscription_deactivate,
     webhook_subscription_update,
+    webhook_target_check,
 )
 
 
@@ -25,6 +26,16 @@ class WebhookSubscriptionForm(forms.ModelForm):
     class Meta:
         model = WebhookSubscription
         fields = ["url", "events", "is_active"]
+
+    def clean_url(self):
+        # The service checks it again when saving; here the refusal becomes an error on the
+        # field, since the admin turns none raised while saving into one.
+        url = self.cleaned_data["url"]
+        try:
+            webhook_target_check(url)
+        except ApplicationError as error:
+            raise forms.ValidationError(error.message, code=error.code) from None
+        return url
 
 
 @admin.register(WebhookSubscription)

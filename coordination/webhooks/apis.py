@@ -55,7 +55,9 @@ class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
         description=gettext_lazy(
             "Subscribe a URL to events. Each event is POSTed as JSON {id, event, created_at, "
             "data} with the headers X-Tandem-Event, X-Tandem-Delivery and X-Tandem-Signature; "
-            "a delivery without a 2xx answer is retried with backoff. The response carries the "
+            "a delivery without a 2xx answer is retried with backoff. The URL must reach a "
+            "server on the internet: hosts that are or resolve to loopback, private, link-local "
+            "or other internal addresses are refused. The response carries the "
             "signing secret, which is never shown again. With an API key, every event needs "
             "its scope on the key (dispute.opened and dispute.ruled need quality:read), and "
             "deliveries stop while the key is revoked, expired or lacks it.")),

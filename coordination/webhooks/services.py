@@ -5,21 +5,27 @@ Deadlines live in the database: a delivery's `next_attempt_at` says when it is (
 periodic sweep (webhook_deliveries_due_task, every minute) queues what is due, so a retry
 survives a restarted worker and no task waits in the broker with a long countdown. Delivery is
 at least once: a receiver that must not act twice keys on the `X-Tandem-Delivery` header.
+
+Webhooks go to servers on the internet only (webhook_target_check): a URL whose host is, or
+resolves to, a loopback, private, link-local or otherwise internal address is refused when it is
+subscribed and again at every attempt, which connects to the very addresses it checked.
 """
 
 import datetime
 import hashlib
 import hmac
 import http.client
+import ipaddress
 import json
 import logging
 import re
 import secrets
+import socket
+import ssl
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
@@ -108,14 +114,160 @@ def webhook_key_may_receive(*, api_key: ApiKey | None, event_name: str,
     return scope is None or scope in api_key.scopes
 
 
+# Targets: where a webhook may be sent ------------------------------------------------------------
+
+# A host whose last label is a number is an IPv4 address, in any form the C library's inet_aton
+# reads (2130706433, 0x7f.1, 0177.0.0.1, 127.1 are all 127.0.0.1), as the WHATWG URL standard
+# says; no such host is looked up by name.
+_NUMBER = re.compile(r"0x[0-9a-f]*|[0-9]+", re.IGNORECASE)
+# Where a webhook connects: (address family, socket address) pairs, as getaddrinfo gives them.
+Targets = list[tuple[socket.AddressFamily, tuple]]
+
+
+def _ipv4_number(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address `host` writes as numbers, or None when it is a name. Raises ValueError
+    when it ends in a number yet is no address (999.0.0.1, 1.2.3.4.5, 08.0.0.1)."""
+    labels = host.split(".")
+    if not _NUMBER.fullmatch(labels[-1]):
+        return None
+    if len(labels) > 4 or not all(_NUMBER.fullmatch(label) for label in labels):
+        raise ValueError(host)
+    numbers = [int(label[2:] or "0", 16) if label[:2].lower() == "0x"
+               else int(label, 8) if len(label) > 1 and label[0] == "0"
+               else int(label) for label in labels]
+    *leading, last = numbers
+    # Each leading number is one byte; the last fills the bytes that remain.
+    if any(number > 255 for number in leading) or last >= 256 ** (4 - len(leading)):
+        raise ValueError(host)
+    value = last
+    for index, number in enumerate(leading):
+        value += number << 8 * (3 - index)
+    return ipaddress.IPv4Address(value)
+
+
+def _unwrap(ip: ipaddress.IPv4Address | ipaddress.IPv6Address):
+    """An IPv4-mapped IPv6 address (::ffff:127.0.0.1) as the IPv4 address it reaches."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    return ip
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Whether `ip` is an address on the internet at large: not loopback, private, link-local,
+    shared (100.64/10), documentation, multicast, reserved or unspecified."""
+    ip = _unwrap(ip)
+    if isinstance(ip, ipaddress.IPv6Address):
+        # 6to4 carries an IPv4 address, which must be public too.
+        if ip.sixtofour is not None and not _is_public(ip.sixtofour):
+            return False
+        if ip.is_site_local:
+            return False
+    # is_global alone lets multicast and some reserved ranges (::/8) through on Python 3.11.
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified
+                                 or ip.is_loopback or ip.is_link_local or ip.is_private)
+
+
+def _allowed_internal_hosts() -> tuple[set[str], set]:
+    """WEBHOOK_ALLOWED_INTERNAL_HOSTS as (host names, addresses)."""
+    names, addresses = set(), set()
+    for entry in settings.WEBHOOK_ALLOWED_INTERNAL_HOSTS:
+        entry = entry.strip().strip("[]").lower().removesuffix(".")
+        try:
+            addresses.add(_unwrap(ipaddress.ip_address(entry)))
+        except ValueError:
+            if entry:
+                names.add(entry)
+    return names, addresses
+
+
+def _invalid_url() -> ApplicationError:
+    return ApplicationError(_("Give an http or https URL."), code="invalid", field="url")
+
+
+def _split_url(url: str) -> tuple[urllib.parse.SplitResult, str, int]:
+    """A webhook URL's parts, its host as it is looked up and sent (Host header, TLS server
+    name: lower case, IDNA-encoded, without brackets or a trailing dot) and its port. Raises
+    ApplicationError when the URL is no http(s) URL with a host."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        host = (parts.hostname or "").removesuffix(".")
+        if ":" not in host:
+            host = host.encode("idna").decode("ascii")
+    except (ValueError, UnicodeError):
+        raise _invalid_url() from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise _invalid_url()
+    return parts, host, port
+
+
+def _internal(host: str, addresses: list[str]) -> ApplicationError:
+    # The message names the host as the URL gives it, not the addresses a name resolved to: an
+    # integration learns nothing of the internal network from it. They are logged at delivery.
+    return ApplicationError(
+        _("Webhooks cannot be sent to internal addresses (%(host)s): give the address of a "
+          "server on the internet, or ask an admin to allow this host.") % {"host": host},
+        code="internal_address", field="url", extra={"host": host, "addresses": addresses})
+
+
+def webhook_target_check(url: str) -> Targets:
+    """Where a webhook to `url` may connect: the (family, socket address) of every address
+    its host resolves to, each of them on the internet at large (_is_public), unless the host
+    name or the address is listed in WEBHOOK_ALLOWED_INTERNAL_HOSTS.
+
+    Checked when a subscription is made or changed, and again before every delivery attempt,
+    which connects to exactly the addresses returned: a name re-pointed at an internal address
+    after it was subscribed (DNS rebinding) is caught then, and cannot change between the check
+    and the connection. Raises ApplicationError on the field `url` when the URL is no http(s)
+    URL, when its host does not resolve, or when any address it resolves to is internal.
+    """
+    _parts, host, port = _split_url(url)
+    try:
+        literal = ipaddress.IPv6Address(host) if ":" in host else _ipv4_number(host)
+    except ValueError:
+        raise _invalid_url() from None
+    allowed_names, allowed_addresses = _allowed_internal_hosts()
+
+    def allowed(ip) -> bool:
+        return _is_public(ip) or _unwrap(ip) in allowed_addresses
+
+    if literal is not None:
+        # Named as it is reached (127.0.0.1, not 2130706433 or ::ffff:127.0.0.1), and refused
+        # before any lookup.
+        host = str(_unwrap(literal))
+        if not allowed(literal):
+            raise _internal(host, [host])
+    elif host not in allowed_names and (host == "localhost" or host.endswith(".localhost")):
+        # Loopback by definition (RFC 6761), whatever a resolver says.
+        raise _internal(host, [])
+    try:
+        # An address is read as it is (AI_NUMERICHOST), never looked up.
+        found = socket.getaddrinfo(
+            host if literal is None else str(literal), port, type=socket.SOCK_STREAM,
+            proto=socket.IPPROTO_TCP, flags=0 if literal is None else socket.AI_NUMERICHOST)
+    except (OSError, UnicodeError):
+        found = []
+    targets = [(family, sockaddr) for family, _type, _proto, _name, sockaddr in found
+               if family in (socket.AF_INET, socket.AF_INET6)]
+    if not targets:
+        raise ApplicationError(
+            _("The host “%(host)s” could not be resolved: check the URL, and that the name "
+              "is known on the internet.") % {"host": host},
+            code="unresolvable", field="url")
+    # Every address must be allowed: a connection may go to any of them.
+    internal = sorted({sockaddr[0] for _family, sockaddr in targets
+                       if not allowed(ipaddress.ip_address(sockaddr[0]))})
+    if internal and host not in allowed_names:
+        raise _internal(host, internal)
+    return targets
+
+
 # Subscriptions -----------------------------------------------------------------------------------
 
 
 def _clean_url(url: str) -> str:
     url = (url or "").strip()
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApplicationError(_("Give an http or https URL."), code="invalid", field="url")
+    webhook_target_check(url)
     return url
 
 
@@ -307,38 +459,89 @@ def webhook_backoff(attempts: int) -> datetime.timedelta:
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a delivery: following it would re-send (or drop) the
-    signed body somewhere the subscriber did not name."""
+def _connect(targets: Targets, timeout: float) -> socket.socket:
+    """A TCP connection to the first of `targets` that answers, as socket.create_connection
+    makes one, but to the addresses already checked rather than to a name resolved anew."""
+    error = OSError("No address to connect to.")
+    for family, sockaddr in targets:
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(sockaddr)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError as failed:
+            sock.close()
+            error = failed
+            continue
+        return sock
+    raise error
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
+
+class _CheckedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to the addresses webhook_target_check returned; the Host header still
+    names the URL's host."""
+
+    def __init__(self, host: str, port: int, *, targets: Targets, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.targets = targets
+
+    def connect(self) -> None:
+        self.sock = _connect(self.targets, self.timeout)
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _CheckedHTTPSConnection(http.client.HTTPSConnection):
+    """The same over TLS: the certificate is verified for the URL's host name, which is also
+    the name sent (SNI), whatever address the connection went to."""
+
+    def __init__(self, host: str, port: int, *, targets: Targets, timeout: float) -> None:
+        # The system's trusted authorities, with certificate and host name checks.
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+        self.targets = targets
+
+    def connect(self) -> None:
+        sock = _connect(self.targets, self.timeout)
+        try:
+            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+        except Exception:
+            sock.close()
+            raise
 
 
 def _post(*, url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
     """POST the body; the response code (None when there was none) and an error text ("" on a
-    2xx answer)."""
-    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
-        return None, "Only http and https URLs are delivered to."
-    request = urllib.request.Request(url, data=body, headers=headers,  # noqa: S310 - http(s) only, checked above
-                                     method="POST")
+    2xx answer).
+
+    The target is checked (resolved, and refused when internal) right before, and the
+    connection goes to the addresses checked. Never through a proxy from the environment, which
+    would resolve the name again, past the check. No redirect is followed: a redirect is an
+    answer, not a delivery, and following it would re-send (or drop) the signed body somewhere
+    the subscriber did not name."""
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            code = response.status
-    except urllib.error.HTTPError as error:
-        error.close()
-        return error.code, f"HTTP {error.code} {error.reason}"[:1000]
-    except urllib.error.URLError as error:
-        return None, str(error.reason)[:1000]
+        targets = webhook_target_check(url)
+    except ApplicationError as error:
+        if error.code == "internal_address":
+            logger.warning("Webhook not sent to %s, an internal address: %s", error.extra["host"],
+                           ", ".join(error.extra["addresses"]) or "by its name")
+        return None, str(error)[:1000]
+    parts, host, port = _split_url(url)
+    connection_class = (_CheckedHTTPSConnection if parts.scheme == "https"
+                        else _CheckedHTTPConnection)
+    # Always with the port: without one, http.client reads an IPv6 address's last group as it.
+    connection = connection_class(host, port, targets=targets, timeout=TIMEOUT_SECONDS)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", target, body=body, headers=headers)
+        with connection.getresponse() as response:
+            code, reason = response.status, response.reason
     except (OSError, http.client.HTTPException, ValueError) as error:
-        # Timeouts, refused and reset connections, garbled answers.
+        # Timeouts, refused and reset connections, certificates, garbled answers.
         return None, (f"{type(error).__name__}: {error}")[:1000]
+    finally:
+        connection.close()
     if 200 <= code < 300:
         return code, ""
-    return code, f"HTTP {code}"
+    return code, f"HTTP {code} {reason}"[:1000]
 
 
 def webhook_deliver(*, delivery_id: int, now: datetime.datetime | None = None) -> str | None:

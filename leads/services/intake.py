@@ -1,6 +1,7 @@
 """Intake: every door (API, bulk API, file import, admin) creates leads through here."""
 
 import datetime
+import json
 from dataclasses import dataclass, field
 
 import phonenumbers
@@ -23,11 +24,103 @@ INPUT_FIELDS = {"name", "phone", "email", "wechat_id", "company", "region", "pro
                 "attributes", "campaign", "external_id"}
 
 
+EMAIL_MAX_LENGTH = 254
+# Attributes are a few extra facts a sending system adds (an ad group, a landing page): small
+# and flat. Bounded so that no caller can store megabytes or nest it past what a page shows.
+ATTRIBUTES_MAX_BYTES = 8192
+ATTRIBUTES_MAX_DEPTH = 4
+ATTRIBUTES_MAX_KEYS = 100
+# Bidirectional overrides and isolates make "王伟" display as another name (and hide the real
+# text of a file name or a link): never in a lead's text.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why `value` cannot be stored as text, or None: a NUL or another control character
+    (tabs and line breaks allowed where `multiline`), a lone surrogate (not a character, and
+    refused by PostgreSQL), or a bidirectional override."""
+    for character in value:
+        code = ord(character)
+        if 0xD800 <= code <= 0xDFFF:
+            return _("Contains an invalid character (a lone surrogate).")
+        if code < 32 or code == 127:
+            if multiline and character in "\t\n\r":
+                continue
+            return _("Contains a control character (U+%(code)04X).") % {"code": code}
+        if character in _BIDI_CONTROLS:
+            return _("Contains a text-direction control character (U+%(code)04X).") % {
+                "code": code}
+    return None
+
+
+def _check_text(value: str, field: str, *, multiline: bool = False) -> None:
+    problem = text_problem(value, multiline=multiline)
+    if problem is not None:
+        raise ApplicationError(problem, code="invalid_characters", field=field)
+
+
+def _attributes_clean(attributes) -> dict:
+    """Attributes as an object of names and values, small, shallow and storable as JSON."""
+    if not isinstance(attributes, dict):
+        raise ApplicationError(_("Attributes must be an object of names and values."),
+                               code="invalid", field="attributes")
+    if len(attributes) > ATTRIBUTES_MAX_KEYS:
+        raise ApplicationError(_("At most %(limit)d attributes.") % {
+            "limit": ATTRIBUTES_MAX_KEYS}, code="too_many", field="attributes")
+    # Walked without recursion: depth is what is being checked.
+    stack = [(attributes, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > ATTRIBUTES_MAX_DEPTH:
+            raise ApplicationError(
+                _("Attributes may nest at most %(depth)d levels deep.")
+                % {"depth": ATTRIBUTES_MAX_DEPTH}, code="too_deep", field="attributes")
+        if isinstance(value, dict):
+            for key, item in value.items():
+                _check_text(str(key), "attributes", multiline=False)
+                stack.append((item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str):
+            _check_text(value, "attributes", multiline=True)
+        elif not (value is None or isinstance(value, bool | int | float)):
+            raise ApplicationError(_("Attribute values must be text, numbers, true/false, "
+                                     "lists or objects."), code="invalid", field="attributes")
+    try:
+        size = len(json.dumps(attributes, ensure_ascii=False, allow_nan=False).encode())
+    except ValueError:  # NaN or infinity: not JSON
+        raise ApplicationError(_("Attribute values must be finite numbers."), code="invalid",
+                               field="attributes") from None
+    if size > ATTRIBUTES_MAX_BYTES:
+        raise ApplicationError(
+            _("Attributes may take at most %(limit)d bytes as JSON; these take %(size)d.")
+            % {"limit": ATTRIBUTES_MAX_BYTES, "size": size}, code="too_large",
+            field="attributes")
+    return attributes
+
+
+def campaign_id_parse(value) -> int | None:
+    """A campaign ID given as a whole number or as digits (0-9 only), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 2**63 else None
+    if isinstance(value, str):
+        value = value.strip()
+        if value.isascii() and value.isdigit() and len(value) < 19:
+            return int(value)
+    return None
+
+
 def phone_normalize(raw: str, *, region: str = "CN") -> str:
     """The phone in E.164 (+8613800138000); ApplicationError on field "phone" if invalid."""
     raw = (raw or "").strip()
     if not raw:
         return ""
+    _check_text(raw, "phone")
+    if len(raw) > 64:
+        raise ApplicationError(_("At most %(limit)d characters.") % {"limit": 64},
+                               code="max_length", field="phone")
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
@@ -35,6 +128,13 @@ def phone_normalize(raw: str, *, region: str = "CN") -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         raise ApplicationError(_("“%(phone)s” is not a valid phone number.") % {"phone": raw},
                                code="invalid_phone", field="phone")
+    if number.extension:
+        # Reps dial leads from their phones, where an extension cannot be dialled: refused
+        # rather than silently dropped, so that the sender can put it in the notes.
+        raise ApplicationError(
+            _("“%(phone)s” has an extension, which cannot be stored: give the number without "
+              "it and put the extension in the attributes or notes.") % {"phone": raw},
+            code="phone_extension", field="phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -53,6 +153,7 @@ def lead_clean(*, data: dict, source: Source, campaigns: dict | None = None) -> 
         if not isinstance(value, str | int):
             raise ApplicationError(_("Must be text."), code="invalid", field=name)
         value = str(value).strip()
+        _check_text(value, name)
         if len(value) > limit:
             raise ApplicationError(
                 _("At most %(limit)d characters.") % {"limit": limit}, code="max_length",
@@ -60,8 +161,18 @@ def lead_clean(*, data: dict, source: Source, campaigns: dict | None = None) -> 
         cleaned[name] = value
     if not cleaned["name"]:
         raise ApplicationError(_("A lead needs a name."), code="required", field="name")
-    cleaned["phone"] = phone_normalize(str(data.get("phone") or ""))
-    email = str(data.get("email") or "").strip().lower()
+    phone = data.get("phone") or ""
+    if not isinstance(phone, str | int) or isinstance(phone, bool):
+        raise ApplicationError(_("Must be text."), code="invalid", field="phone")
+    cleaned["phone"] = phone_normalize(str(phone))
+    email = data.get("email") or ""
+    if not isinstance(email, str):
+        raise ApplicationError(_("Must be text."), code="invalid", field="email")
+    email = email.strip().lower()
+    _check_text(email, "email")
+    if len(email) > EMAIL_MAX_LENGTH:
+        raise ApplicationError(_("At most %(limit)d characters.") % {"limit": EMAIL_MAX_LENGTH},
+                               code="max_length", field="email")
     if email:
         try:
             validate_email(email)
@@ -73,22 +184,17 @@ def lead_clean(*, data: dict, source: Source, campaigns: dict | None = None) -> 
     if not (cleaned["phone"] or cleaned["email"] or cleaned["wechat_id"]):
         raise ApplicationError(_("A lead needs a phone, an e-mail or a WeChat ID."),
                                code="no_contact", field="phone")
-    attributes = data.get("attributes") or {}
-    if not isinstance(attributes, dict):
-        raise ApplicationError(_("Attributes must be an object of names and values."),
-                               code="invalid", field="attributes")
-    cleaned["attributes"] = attributes
+    cleaned["attributes"] = _attributes_clean(data.get("attributes") or {})
     campaign = data.get("campaign")
     cleaned["campaign"] = None
     if campaign not in (None, ""):
         if isinstance(campaign, Campaign):
             found = campaign
         else:
-            try:
-                campaign_id = int(campaign)
-            except (TypeError, ValueError):
+            campaign_id = campaign_id_parse(campaign)
+            if campaign_id is None:
                 raise ApplicationError(_("Campaign must be an ID."), code="invalid",
-                                       field="campaign") from None
+                                       field="campaign")
             found = (campaigns or {}).get(campaign_id) if campaigns is not None else \
                 Campaign.objects.filter(pk=campaign_id).first()
         if found is None or found.source_id != source.pk:
@@ -227,9 +333,9 @@ def lead_bulk_create(*, source: Source, records: list, actor=None,
                                code="inactive_source", field="source")
     result = BulkResult()
     campaign_ids = {
-        int(record["campaign"]) for record in records
-        if isinstance(record, dict) and str(record.get("campaign") or "").isdigit()
-    }
+        campaign_id_parse(record.get("campaign")) for record in records
+        if isinstance(record, dict)
+    } - {None}
     campaigns = Campaign.objects.in_bulk(campaign_ids)
     valid: list[tuple[int, dict]] = []
     seen_external: dict[str, int] = {}
@@ -238,6 +344,10 @@ def lead_bulk_create(*, source: Source, records: list, actor=None,
             cleaned = lead_clean(data=record, source=source, campaigns=campaigns)
         except ApplicationError as error:
             external_id = record.get("external_id", "") if isinstance(record, dict) else ""
+            # Echoed back as the caller sent it, but only as storable, printable text.
+            if not isinstance(external_id, str | int) or text_problem(str(external_id)):
+                external_id = ""
+            external_id = str(external_id)[:100]
             result.failed.append({"index": index, "external_id": external_id,
                                   "errors": [{"field": error.field, "code": error.code,
                                               "message": error.message}]})

@@ -7,8 +7,6 @@ import datetime
 import hashlib
 import hmac
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db import transaction
@@ -39,46 +37,13 @@ from coordination.webhooks.services import (
 from coordination.webhooks.tasks import webhook_deliver_task
 from tests.factories import UserFactory, member
 
-pytestmark = pytest.mark.django_db
+# Names resolve through the fake resolver (conftest.py): example.com names to a public address.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dns")]
 
 webhook_event_register("test.happened", "Something happened (tests)", scope=None)
 webhook_event_register("test.other", "Something else happened (tests)", scope=None)
 
 WEBHOOKS = "/api/v1/webhooks/"
-
-
-class _Recorder(BaseHTTPRequestHandler):
-    """Records each POST and answers with the next queued status (200 when none is left)."""
-
-    def do_POST(self):  # noqa: N802 - the name http.server calls
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        self.server.received.append({"headers": dict(self.headers), "body": body,
-                                     "path": self.path})
-        code = self.server.statuses.pop(0) if self.server.statuses else 200
-        self.send_response(code)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, format, *args):
-        return None
-
-
-@pytest.fixture
-def receiver(monkeypatch):
-    # A proxy from the environment must not sit between the test and its own server.
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
-    server.daemon_threads = True
-    server.received = []
-    server.statuses = []
-    server.url = f"http://127.0.0.1:{server.server_port}/hooks/tandem"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join(timeout=5)
 
 
 def subscribe(url, events=("test.happened",)):
