@@ -31,8 +31,8 @@ from coordination.webhooks.services import (
     webhook_subscription_update,
     webhook_target_check,
 )
-from tests.coordination.conftest import PUBLIC_ADDRESS, Receiver, serve
 from tests.factories import UserFactory
+from tests.network import PUBLIC_ADDRESS, Receiver, serve
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("dns")]
 
