@@ -54,11 +54,11 @@ from leads.models import (
     Source,
 )
 from leads.permissions import (
+    DisputeReadRule,
     can_create_leads,
     can_inspect,
     can_read_follow_up_notes,
     can_see_quality_queue,
-    is_blind_reader,
     lead_visibility_filter,
 )
 from leads.services.assignment import rule_conditions_validate
@@ -140,8 +140,17 @@ class LostReasonAdmin(AuditedAdminMixin, admin.ModelAdmin):
 class LeadSettingsAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """One row for the whole company: it can be changed, not added twice or deleted."""
 
-    list_display = ["__str__", "duplicate_window_days", "default_pool"]
+    list_display = ["__str__", "duplicate_window_days", "default_pool",
+                    "follow_up_notes_min_length", "next_step_max_days"]
     list_select_related = ["default_pool"]
+    fieldsets = [
+        (None, {"fields": ["duplicate_window_days", "default_pool"]}),
+        (_("Follow-ups"), {
+            "fields": ["follow_up_notes_min_length", "next_step_max_days"],
+            "description": _("Every follow-up must say what was said and set the next step "
+                             "with its date, so that no open lead is without a clock."),
+        }),
+    ]
     autocomplete_fields = ["default_pool"]
 
     def has_add_permission(self, request):
@@ -597,7 +606,8 @@ class LeadImportAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 #
 # Disputes are opened on the lead page or through the API, ruled on the ruling page by an
 # adjudicator: the admin shows them and their rulings, and offers no way to write either. What
-# admins configure here: the dispute caps, the quality settings and the scorecards.
+# admins configure here: the dispute caps, the quality settings and the scorecards. Who reads
+# which dispute, and what of it, is the ruling page's and the API's rule (`DisputeReadRule`).
 
 
 def _sees_all_quality(user) -> bool:
@@ -605,12 +615,23 @@ def _sees_all_quality(user) -> bool:
             or can_inspect(user))
 
 
+def _dispute_rule(request) -> DisputeReadRule:
+    """Who may read which dispute and what of it, for this admin user; built once per request:
+    the dispute's queryset, columns, filters, fields and inlines all ask."""
+    if not hasattr(request, "_dispute_rule"):
+        request._dispute_rule = DisputeReadRule(request.user)
+    return request._dispute_rule
+
+
 def _blind(request) -> bool:
-    """Blind review for this admin user (`is_blind_reader`), read once per request: the
-    dispute's columns, filters, fields and inlines all ask."""
-    if not hasattr(request, "_quality_blind"):
-        request._quality_blind = is_blind_reader(request.user)
-    return request._quality_blind
+    """Blind review for this admin user."""
+    return _dispute_rule(request).blind
+
+
+def _readable_disputes(request):
+    """The disputes this admin user may read, as a subquery; None for every one."""
+    readable = _dispute_rule(request).filter()
+    return None if readable is None else Dispute.objects.filter(readable).values("pk")
 
 
 def _evidence_link(obj, name: str):
@@ -720,10 +741,12 @@ class DisputeAdmin(ReadOnlyAdminMixin, AuditedAdminMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)
-        if _sees_all_quality(request.user):
-            return queryset
-        visible = _visible_leads(request)
-        return queryset if visible is None else queryset.filter(lead_id__in=visible)
+        readable = _dispute_rule(request).filter()
+        return queryset if readable is None else queryset.filter(readable)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or _dispute_rule(request).access(obj).may_read)
 
     @admin.display(description=_("linked follow-ups"))
     def linked_follow_ups(self, obj):
@@ -760,11 +783,10 @@ class RulingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = fields
 
     def get_queryset(self, request):
+        # The rulings of the disputes the admin user may read.
         queryset = super().get_queryset(request)
-        if _sees_all_quality(request.user):
-            return queryset
-        visible = _visible_leads(request)
-        return queryset if visible is None else queryset.filter(dispute__lead_id__in=visible)
+        readable = _readable_disputes(request)
+        return queryset if readable is None else queryset.filter(dispute_id__in=readable)
 
 
 @admin.register(DisputeCap)

@@ -14,9 +14,10 @@ from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from coordination.api.filters import IdFilter, StrictBooleanFilter, StrictFilterSet
 from coordination.errors import ApplicationError, PermissionDenied
 from coordination.org import permissions as org
 from coordination.org.models import DepartmentKind
@@ -32,11 +33,12 @@ from leads.models import (
     Ruling,
 )
 from leads.permissions import (
+    DisputeAccess,
+    DisputeReadRule,
     can_correct_ruling,
     can_inspect,
     can_read_notes_in_lists,
     can_rule,
-    is_blind_reader,
 )
 from leads.selectors import dispute_list_for, inspection_list_for, lead_list_for
 from leads.serializers_quality import (
@@ -66,26 +68,32 @@ def _fake(view) -> bool:
     return getattr(view, "swagger_fake_view", False)
 
 
+def _dispute_rule(request) -> DisputeReadRule:
+    """Who may read which dispute and what of it, for the caller: the rule the pages and the
+    admin follow too. Asked by the queryset, the filters and the serializers of one request:
+    built once."""
+    if not hasattr(request, "_dispute_rule"):
+        request._dispute_rule = DisputeReadRule(request.user)
+    return request._dispute_rule
+
+
 def _blind(request) -> bool:
     """Blind review: the caller reads for the quality department (rules or corrects rulings)
-    and the quality settings hide the disputing side (`is_blind_reader`, shared with the pages
-    and the admin). Asked by the filters and the serializers of one request: read it once."""
-    if not hasattr(request, "_quality_blind"):
-        request._quality_blind = is_blind_reader(request.user)
-    return request._quality_blind
+    and the quality settings hide the disputing side."""
+    return _dispute_rule(request).blind
 
 
 # Filters -----------------------------------------------------------------------------------------
 
 
-class DisputeFilter(django_filters.FilterSet):
+class DisputeFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=DisputeStatus.choices)
     side = django_filters.ChoiceFilter(
         choices=DisputeSide.choices, method="filter_side",
         label=gettext_lazy("opened by side (refused under blind review)"))
     ground = django_filters.ChoiceFilter(choices=DisputeGround.choices)
-    lead = django_filters.NumberFilter(field_name="lead_id", label=gettext_lazy("lead ID"))
-    overdue = django_filters.BooleanFilter(
+    lead = IdFilter(field_name="lead_id", label=gettext_lazy("lead ID"))
+    overdue = StrictBooleanFilter(
         method="filter_overdue", label=gettext_lazy("open and past the ruling deadline"))
 
     class Meta:
@@ -104,15 +112,15 @@ class DisputeFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-class InspectionFilter(django_filters.FilterSet):
+class InspectionFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=InspectionStatus.choices)
-    rep = django_filters.NumberFilter(field_name="follow_up__author_id",
+    rep = IdFilter(field_name="follow_up__author_id",
                                       label=gettext_lazy("rep ID"))
     drawn_from = django_filters.DateFilter(field_name="drawn_on", lookup_expr="gte",
                                            label=gettext_lazy("drawn on or after"))
     drawn_until = django_filters.DateFilter(field_name="drawn_on", lookup_expr="lte",
                                             label=gettext_lazy("drawn on or before"))
-    passed = django_filters.BooleanFilter()
+    passed = StrictBooleanFilter()
 
     class Meta:
         model = Inspection
@@ -147,13 +155,13 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def get_serializer_context(self):
         context = super().get_serializer_context()
         if not _fake(self):
-            user = self.request.user
-            context.update(blind=_blind(self.request), now=timezone.now(),
-                           show_notes=can_read_notes_in_lists(user),
-                           # A quality scope alone reads disputes, not the leads' contacts.
-                           show_contact=not org.is_integration(user)
-                           or user.has_scope("leads:read"))
+            context.update(now=timezone.now(), dispute_access=self._access)
         return context
+
+    def _access(self, dispute: Dispute) -> DisputeAccess:
+        """What the caller may read of a dispute of get_queryset (which annotates whether
+        they may see its lead)."""
+        return _dispute_rule(self.request).access(dispute, sees_lead=dispute.reader_sees_lead)
 
     def _detail(self, pk: int, status_code: int = status.HTTP_200_OK) -> Response:
         # Read again after the service: the new state, its rulings, through the same eyes.
@@ -224,7 +232,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             "(checked by its content, not only its name), at most 5 MB, at most 10 files per "
             "dispute; a refused file is named by the field `files`. Only who opened the "
             "dispute or the lead's owner."))
-    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def attachments(self, request, *args, **kwargs):
         dispute = self.get_object()
         serializer = AttachmentUploadSerializer(data=request.data)
@@ -233,9 +241,9 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         # same rules as the lead page's dispute form.
         upload = serializer.validated_data["file"]
         attachment = dispute_attachment_add(dispute=dispute, file=upload, actor=request.user)
-        return Response(DisputeAttachmentSerializer(
-            attachment, context=self.get_serializer_context()).data,
-            status=status.HTTP_201_CREATED)
+        context = {**self.get_serializer_context(), "access": self._access(dispute)}
+        return Response(DisputeAttachmentSerializer(attachment, context=context).data,
+                        status=status.HTTP_201_CREATED)
 
 
 # Inspections -------------------------------------------------------------------------------------

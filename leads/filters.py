@@ -5,11 +5,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coordination.api.filters import IdFilter, UtcIsoDateTimeFilter
+from coordination.api.filters import (
+    IdFilter,
+    StrictBooleanFilter,
+    StrictFilterSet,
+    UtcIsoDateTimeFilter,
+)
 from leads.models import AssignmentRule, Campaign, FollowUp, Lead, LeadStatus
 
 
-class LeadFilter(django_filters.FilterSet):
+class LeadFilter(StrictFilterSet):
     # Plain ids, not ModelChoiceFilter: an unknown id simply matches nothing, and filtering
     # costs no query to look the object up.
     status = django_filters.MultipleChoiceFilter(choices=LeadStatus.choices)
@@ -22,7 +27,7 @@ class LeadFilter(django_filters.FilterSet):
                                                      label=_("created at or after"))
     created_before = UtcIsoDateTimeFilter(field_name="created_at", lookup_expr="lt",
                                                       label=_("created before"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue",
+    overdue = StrictBooleanFilter(method="filter_overdue",
                                            label=_("past the deadline that runs now"))
     q = django_filters.CharFilter(method="search", label=_("name, company or phone contains"))
 
@@ -50,7 +55,7 @@ class LeadFilter(django_filters.FilterSet):
         return queryset.filter(match)
 
 
-class PoolLeadFilter(django_filters.FilterSet):
+class PoolLeadFilter(StrictFilterSet):
     pool = IdFilter(field_name="pool_id", label=_("lead pool ID"))
     source = IdFilter(field_name="source_id", label=_("source ID"))
     region = django_filters.CharFilter()
@@ -61,7 +66,7 @@ class PoolLeadFilter(django_filters.FilterSet):
         fields = ["pool", "source", "region", "product_interest"]
 
 
-class CampaignFilter(django_filters.FilterSet):
+class CampaignFilter(StrictFilterSet):
     source = IdFilter(field_name="source_id", label=_("source ID"))
 
     class Meta:
@@ -69,13 +74,13 @@ class CampaignFilter(django_filters.FilterSet):
         fields = ["source"]
 
 
-class FollowUpFilter(django_filters.FilterSet):
+class FollowUpFilter(StrictFilterSet):
     class Meta:
         model = FollowUp
         fields = ["channel", "outcome"]
 
 
-class AssignmentRuleFilter(django_filters.FilterSet):
+class AssignmentRuleFilter(StrictFilterSet):
     team = IdFilter(field_name="team_id", label=_("team ID"))
 
     class Meta:

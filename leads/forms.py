@@ -132,17 +132,24 @@ class AllLeadsFilterForm(forms.Form):
 
 
 class FollowUpForm(forms.Form):
-    channel = forms.ChoiceField(label=_("Channel"), choices=ContactChannel.choices,
-                                initial=ContactChannel.CALL)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices,
-                                initial=Outcome.REACHED)
-    next_step = forms.CharField(label=_("Next step"), required=False, max_length=200)
+    """Nothing is preselected: a form saved untouched must not pass for a call that reached the
+    customer. Every field is required here too, so that an empty form names every missing field
+    at once; follow_up_create holds the rules (the notes' minimum length, the next step's
+    horizon, the time zone offset) for every caller."""
+
+    channel = forms.ChoiceField(label=_("Channel"),
+                                choices=[("", _("Choose a channel")), *ContactChannel.choices])
+    outcome = forms.ChoiceField(label=_("Outcome"),
+                                choices=[("", _("Choose an outcome")), *Outcome.choices])
+    notes = forms.CharField(label=_("Notes"), max_length=5000,
+                            help_text=_("What was said: the customer's needs, questions, what "
+                                        "was agreed."),
+                            widget=forms.Textarea(attrs={"rows": 3}))
+    next_step = forms.CharField(label=_("Next step"), max_length=200)
     next_step_at = forms.DateTimeField(
-        label=_("Next step date"), required=False, widget=DateTimeLocalInput(),
+        label=_("Next step date"), widget=DateTimeLocalInput(),
         input_formats=[DATETIME_LOCAL_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
         help_text=_("In the site's time zone."))
-    notes = forms.CharField(label=_("Notes"), required=False, max_length=5000,
-                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ReassignForm(forms.Form):

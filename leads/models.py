@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -145,7 +145,8 @@ class AssignmentRule(TimeStampedModel):
         _("first-contact SLA (business minutes)"), default=30)
     next_step_sla_minutes = models.PositiveIntegerField(
         _("next-step SLA (business minutes)"), default=24 * 60,
-        help_text=_("Used when a follow-up names a next step without a date."))
+        help_text=_("The next-step deadline a worked lead gets when it is reassigned to a new "
+                    "owner, until the new owner logs a follow-up with its own next step."))
     max_reassignments = models.PositiveIntegerField(
         _("reassignments before escalation"), default=2)
     on_exhausted = models.CharField(_("after the last reassignment"), max_length=10,
@@ -473,10 +474,33 @@ class LeadSettings(models.Model):
         LeadPool, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         verbose_name=_("default lead pool"),
         help_text=_("Where recycled leads go when their rule names no pool."))
+    follow_up_notes_min_length = models.PositiveIntegerField(
+        _("minimum length of follow-up notes"), default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+        help_text=_("What was said must be written down in at least this many characters, "
+                    "spaces not counted: an empty follow-up does not count as a contact."))
+    next_step_max_days = models.PositiveIntegerField(
+        _("next-step horizon (days)"), default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("A follow-up sets the lead's next step for a date at most this many days "
+                    "ahead, so that every open lead has a clock that runs out."))
 
     class Meta:
         verbose_name = _("lead settings")
         verbose_name_plural = _("lead settings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(follow_up_notes_min_length__gte=1,
+                            follow_up_notes_min_length__lte=1000),
+                name="lead_settings_notes_min_length_range",
+                violation_error_message=_(
+                    "The minimum length of the notes must be between 1 and 1000 characters.")),
+            models.CheckConstraint(
+                condition=Q(next_step_max_days__gte=1, next_step_max_days__lte=365),
+                name="lead_settings_next_step_max_days_range",
+                violation_error_message=_(
+                    "The next-step horizon must be between 1 and 365 days.")),
+        ]
 
     def __str__(self) -> str:
         return str(_("Lead settings"))

@@ -1,10 +1,13 @@
 """Who may see and act on leads. Used by selectors, pages, API and admin alike."""
 
-from django.db.models import Q
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 
 from coordination.org import permissions as org
 from coordination.org.models import DepartmentKind, Membership, Role
-from leads.models import Lead, LeadPool
+from leads.models import DisputeSide, Lead, LeadPool
 
 
 def is_sales(user) -> bool:
@@ -252,26 +255,166 @@ def can_see_quality_queue(user) -> bool:
     return can_rule(user) or can_correct_ruling(user)
 
 
-QUALITY, EXECUTIVE, SIDE = "quality", "executive", "side"
+# Reading disputes ------------------------------------------------------------------------------
+
+QUALITY, EXECUTIVE, INTEGRATION, SIDE = "quality", "executive", "integration", "side"
+
+# A key reads disputes with a quality scope ("quality:write" is registered for no key today).
+DISPUTE_READ_SCOPES = ("quality:read", "quality:write")
 
 
-def dispute_reader(user, dispute) -> str | None:
-    """How `user` may read a dispute: QUALITY, EXECUTIVE, SIDE, or None (may not).
+@dataclass(frozen=True)
+class DisputeAccess:
+    """What one reader may read of one dispute (`DisputeReadRule.access`).
 
-    SIDE: whoever opened it, and the people of the same side who may dispute the lead (the
-    owner and their managers for sales; marketing for marketing). A sample belongs to no side.
+    `reader` says how they read it (QUALITY, EXECUTIVE, INTEGRATION or SIDE), None when they may
+    not read it at all. Whoever may read a dispute reads its grounds, its evidence (the text,
+    the files, the linked follow-ups), its status and clock, and its rulings. Beyond that:
+    `blind`: who opened it, its side and claim, and the names of the people on the lead (the
+    follow-ups' authors, the files' uploaders and the files' own names) are withheld;
+    `contact`: the lead's phone, e-mail and WeChat ID are shown;
+    `notes`: the follow-ups' notes are shown.
     """
-    if can_see_quality_queue(user):
-        return QUALITY
-    if org.is_executive(user):
-        return EXECUTIVE
-    if dispute.side == "sample" or not org.is_person(user):
-        return None
-    if dispute.opened_by_id == user.pk:
+
+    reader: str | None
+    blind: bool = False
+    contact: bool = False
+    notes: bool = False
+
+    @property
+    def may_read(self) -> bool:
+        return self.reader is not None
+
+    @property
+    def opener(self) -> bool:
+        """Who opened the dispute, and for which side."""
+        return self.may_read and not self.blind
+
+
+NO_ACCESS = DisputeAccess(reader=None)
+
+
+class DisputeReadRule:
+    """Who may read a dispute, and what of it: the one rule behind the ruling page, the lead
+    page's links to it, its evidence files, the API and the admin.
+
+    - The quality department's judges (adjudicators, and the quality heads who correct
+      rulings) read every dispute and the daily sample; blind while the quality settings ask
+      for blind review (`is_blind_reader`).
+    - Executives and admins read every dispute, whole.
+    - A key with a quality scope reads every dispute; the lead's contact and the follow-up
+      notes only if it holds leads:read too.
+    - The side that opened a dispute follows it: who opened it, and whoever of that side may
+      dispute the lead (`can_open_dispute`: for sales the lead's owner and the managers who see
+      the lead, for marketing all of marketing). Nobody reads the other side's disputes, and no
+      side reads the daily sample. They read the lead's contact while they may see the lead,
+      and the follow-up notes while they may read them (`can_read_follow_up_notes`: marketing
+      never).
+    - Nobody else: inspectors and the rest of the quality department, the other departments,
+      reps who neither own the lead nor opened the dispute.
+
+    `filter()` is the rule in SQL (which disputes), `access(dispute)` the rule for one dispute
+    (whether, and what); tests/leads/test_dispute_readers.py holds the two to agree. Build one
+    per request: it reads the memberships once and the quality settings at most once.
+    """
+
+    def __init__(self, user):
+        self.user = user
+        self.kind = self._kind(user)
+        # The side a person disputes for; None for one who disputes for no side.
+        self.side = quality_side(user) if self.kind == SIDE else None
+
+    @staticmethod
+    def _kind(user) -> str | None:
+        if org.is_integration(user):
+            return INTEGRATION if any(user.has_scope(scope) for scope in DISPUTE_READ_SCOPES) \
+                else None
+        if not org.is_person(user):
+            return None
+        if can_see_quality_queue(user):
+            return QUALITY
+        if org.is_executive(user):  # admins included
+            return EXECUTIVE
         return SIDE
-    if quality_side(user) == dispute.side and can_open_dispute(user, dispute.lead):
-        return SIDE
-    return None
+
+    @cached_property
+    def blind(self) -> bool:
+        """Blind review applies to this reader. One settings query, for the quality
+        department only."""
+        return self.kind == QUALITY and is_blind_reader(self.user)
+
+    @cached_property
+    def _seen_leads(self) -> Q | None:
+        """The disputes whose lead the reader may see (`can_view_lead`); None for all."""
+        visible = lead_visibility_filter(self.user)
+        return None if visible is None else Q(lead__in=Lead.objects.filter(visible).values("pk"))
+
+    def filter(self) -> Q | None:
+        """The disputes the reader may read, as a filter on Dispute; None for every one."""
+        if self.kind is None:
+            return Q(pk__in=[])
+        if self.kind != SIDE:
+            return None
+        readable = Q(opened_by=self.user)
+        if self.side == DisputeSide.MARKETING:
+            readable |= Q(side=DisputeSide.MARKETING)
+        elif self.side == DisputeSide.SALES:
+            # can_open_dispute for sales: the lead's owner, or a manager who sees the lead.
+            sales = Q(side=DisputeSide.SALES)
+            if not is_sales_manager(self.user):
+                readable |= sales & Q(lead__owner=self.user)
+            elif self._seen_leads is None:
+                readable |= sales
+            else:
+                readable |= sales & (Q(lead__owner=self.user) | self._seen_leads)
+        return readable & ~Q(side=DisputeSide.SAMPLE)
+
+    def sees_lead_expression(self):
+        """Whether the reader may see each dispute's lead, for a list to annotate and hand to
+        `access(dispute, sees_lead=...)` instead of a query per row. Null where `access` does
+        not ask (the readers who are not a side)."""
+        if self.kind != SIDE:
+            return Value(None, output_field=BooleanField())
+        if self._seen_leads is None:
+            return Value(True, output_field=BooleanField())
+        return ExpressionWrapper(self._seen_leads, output_field=BooleanField())
+
+    def access(self, dispute, *, sees_lead: bool | None = None) -> DisputeAccess:
+        """What the reader may read of `dispute`. `sees_lead`: whether they may see its lead,
+        when the caller knows already (the lead's own page, a list's annotation); else asked
+        here, in one query at most."""
+        user = self.user
+        if self.kind is None:
+            return NO_ACCESS
+        if self.kind == INTEGRATION:
+            leads = user.has_scope("leads:read")
+            return DisputeAccess(INTEGRATION, contact=leads, notes=leads)
+        if self.kind == QUALITY:
+            return DisputeAccess(QUALITY, blind=self.blind, contact=True, notes=True)
+        if self.kind == EXECUTIVE:
+            return DisputeAccess(EXECUTIVE, contact=True, notes=True)
+        if dispute.side == DisputeSide.SAMPLE:
+            return NO_ACCESS
+
+        def lead_seen() -> bool:
+            return can_view_lead(user, dispute.lead) if sees_lead is None else bool(sees_lead)
+
+        if dispute.opened_by_id != user.pk:
+            if dispute.side != self.side:
+                return NO_ACCESS
+            # can_open_dispute for sales, as in filter().
+            if self.side == DisputeSide.SALES and dispute.lead.owner_id != user.pk and not (
+                    is_sales_manager(user) and lead_seen()):
+                return NO_ACCESS
+        seen = lead_seen()
+        # can_read_notes_in_lists and a visible lead: can_read_follow_up_notes for a person.
+        return DisputeAccess(SIDE, contact=seen, notes=seen and can_read_notes_in_lists(user))
+
+
+def dispute_read_access(user, dispute) -> DisputeAccess:
+    """What `user` may read of `dispute` (`DisputeReadRule`). For several disputes, or several
+    questions in one request, build one DisputeReadRule and ask it."""
+    return DisputeReadRule(user).access(dispute)
 
 
 def is_blind_reader(user) -> bool:

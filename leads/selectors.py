@@ -37,9 +37,9 @@ from leads.models import (
     Ruling,
 )
 from leads.permissions import (
+    DisputeReadRule,
     can_correct_ruling,
     can_inspect,
-    can_see_quality_queue,
     lead_visibility_filter,
 )
 
@@ -417,9 +417,12 @@ def lead_was_pooled(*, lead: Lead) -> bool:
 
 
 def dispute_list_for(*, user) -> QuerySet[Dispute]:
-    """Disputes `user` may see, with the verdict in force. The quality department (who rule
-    and correct), executives and admins see every dispute; sales and marketing those of the
-    leads they may see; integrations every dispute with a quality scope."""
+    """Disputes `user` may read (`DisputeReadRule.filter`: the quality department, executives,
+    admins and keys with a quality scope read every one; a side the disputes it follows), with
+    the verdict in force and, as `reader_sees_lead`, what `DisputeReadRule.access` asks of each
+    row (whether the reader may see its lead), so that a list reads what each row shows without
+    a query per row."""
+    rule = DisputeReadRule(user)
     newest = Ruling.objects.filter(dispute=OuterRef("pk")).order_by("-id")
     queryset = (
         Dispute.objects.select_related("lead__source", "opened_by")
@@ -430,16 +433,10 @@ def dispute_list_for(*, user) -> QuerySet[Dispute]:
             Prefetch("rulings", queryset=Ruling.objects.select_related("ruled_by")
                      .order_by("-id")))
         .annotate(verdict=Subquery(newest.values("verdict")[:1]),
-                  verdict_reason=Subquery(newest.values("reason")[:1])))
-    if org.is_integration(user):
-        scoped = user.has_scope("quality:read") or user.has_scope("quality:write")
-        return queryset if scoped else queryset.none()
-    if not org.is_person(user):
-        return queryset.none()
-    if (can_see_quality_queue(user) or org.is_superuser(user) or org.is_executive(user)
-            or lead_visibility_filter(user) is None):
-        return queryset
-    return queryset.filter(lead__in=lead_list_for(user=user).values("pk"))
+                  verdict_reason=Subquery(newest.values("reason")[:1]),
+                  reader_sees_lead=rule.sees_lead_expression()))
+    readable = rule.filter()
+    return queryset if readable is None else queryset.filter(readable)
 
 
 def inspection_list_for(*, user) -> QuerySet[Inspection]:

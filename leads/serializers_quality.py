@@ -1,6 +1,6 @@
 """Serializers of the lead-quality API: disputes, rulings and inspections. Explicit fields; what
-a caller may not see (the disputing side under blind review, follow-up notes) is nulled here
-from flags the view puts in the context."""
+a caller may not see is nulled here: of a dispute, as `DisputeReadRule.access` decides (the view
+puts it in the context), of an inspection from flags the view puts in the context."""
 
 import os
 
@@ -59,8 +59,9 @@ class RulingSerializer(serializers.ModelSerializer):
 
 
 class DisputeFollowUpSerializer(serializers.ModelSerializer):
-    """A follow-up linked to a dispute as evidence. Under blind review its author is withheld,
-    as on the ruling page ("the rep"): the rep may be the one who opened the dispute."""
+    """A follow-up linked to a dispute as evidence, read with the dispute's access (the
+    context's `access`). Under blind review its author is withheld, as on the ruling page ("the
+    rep"): the rep may be the one who opened the dispute."""
 
     author = serializers.PrimaryKeyRelatedField(
         read_only=True, allow_null=True, help_text=_("Null under blind review."))
@@ -69,7 +70,8 @@ class DisputeFollowUpSerializer(serializers.ModelSerializer):
     channel = serializers.ChoiceField(choices=ContactChannel.choices, read_only=True)
     notes = serializers.CharField(
         read_only=True, allow_null=True,
-        help_text=_("Null when the caller may not read follow-up notes (marketing)."))
+        help_text=_("Null when the caller may not read follow-up notes: marketing, API keys "
+                    "without leads:read, and who no longer sees the lead."))
 
     class Meta:
         model = FollowUp
@@ -78,17 +80,18 @@ class DisputeFollowUpSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if not self.context.get("show_notes", False):
+        access = self.context["access"]
+        if not access.notes:
             data["notes"] = None
-        if self.context.get("blind", False):
+        if access.blind:
             data["author"] = data["author_name"] = None
         return data
 
 
 class DisputeAttachmentSerializer(serializers.ModelSerializer):
-    """An evidence file. Files are not public media: `url` is the page that serves them to
-    those who may read the dispute. Under blind review the uploader and the file's own name
-    (which may tell the side) are withheld."""
+    """An evidence file, read with the dispute's access (the context's `access`). Files are not
+    public media: `url` is the page that serves them to those who may read the dispute. Under
+    blind review the uploader and the file's own name (which may tell the side) are withheld."""
 
     name = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
@@ -104,7 +107,7 @@ class DisputeAttachmentSerializer(serializers.ModelSerializer):
 
     def get_name(self, obj) -> str:
         name = os.path.basename(obj.file.name)
-        if self.context.get("blind", False):
+        if self.context["access"].blind:
             return f"evidence-{obj.pk}{os.path.splitext(name)[1].lower()}"
         return name
 
@@ -115,21 +118,24 @@ class DisputeAttachmentSerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        if self.context.get("blind", False):
+        if self.context["access"].blind:
             data["uploaded_by"] = None
         return data
 
 
 class DisputeSerializer(serializers.ModelSerializer):
     """A dispute with its evidence and every ruling, newest first; the ruling in force (that
-    no correction supersedes) is marked current. Under blind review (the caller reads for the
-    quality department and the quality settings ask for it) the side, the claim, the opener,
-    the authors of the follow-ups and the uploaders of the files are null."""
+    no correction supersedes) is marked current. What the caller reads of it is what
+    `DisputeReadRule.access` allows, the context's `dispute_access(dispute)`: under blind review
+    (the caller reads for the quality department and the quality settings ask for it) the
+    side, the claim, the opener, the authors of the follow-ups and the uploaders of the files
+    are null; the lead's phone and the follow-up notes are null for who may not read them."""
 
     lead_name = serializers.CharField(source="lead.name", read_only=True)
     lead_phone = serializers.CharField(
         source="lead.phone", read_only=True, allow_null=True,
-        help_text=_("Null for API keys without leads:read."))
+        help_text=_("Null for who may not see the lead's contact: API keys without "
+                    "leads:read, and who opened the dispute but no longer sees the lead."))
     source_name = serializers.CharField(source="lead.source.name", read_only=True)
     side = serializers.ChoiceField(
         choices=DisputeSide.choices, read_only=True, allow_null=True,
@@ -168,11 +174,19 @@ class DisputeSerializer(serializers.ModelSerializer):
         return obj.status == "open" and obj.due_at <= self.context["now"]
 
     def to_representation(self, instance):
+        access = self.context["dispute_access"](instance)
+        if not access.may_read:
+            # The queryset holds only what the caller may read: this is a bug, not a 404.
+            raise RuntimeError(f"Dispute #{instance.pk} is not readable by this caller.")
+        # The nested follow-ups and files of this dispute read it with the same access. The
+        # context is shared by every row of a list and rows are serialised one after the
+        # other: each row sets its own before its nested fields read it.
+        self.context["access"] = access
         data = super().to_representation(instance)
-        if self.context.get("blind", False):
+        if access.blind:
             for field in ("side", "claim", "opened_by", "opened_by_name"):
                 data[field] = None
-        if not self.context.get("show_contact", True):
+        if not access.contact:
             data["lead_phone"] = None
         superseded = {ruling["supersedes"] for ruling in data["rulings"]}
         for ruling in data["rulings"]:

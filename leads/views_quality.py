@@ -45,16 +45,14 @@ from leads.models import (
     Ruling,
 )
 from leads.permissions import (
-    EXECUTIVE,
     QUALITY,
+    DisputeAccess,
+    DisputeReadRule,
     can_correct_ruling,
     can_inspect,
     can_open_dispute,
-    can_read_follow_up_notes,
     can_rule,
     can_see_quality_queue,
-    dispute_reader,
-    is_blind_reader,
     is_sales,
     is_sales_manager,
 )
@@ -70,9 +68,6 @@ from leads.services.evidence import EVIDENCE_EXTENSIONS, evidence_content_type
 from leads.views import _countdown, _error_summary, _lead_for_page, _page_query, _render_detail
 
 PAGE_SIZE = 25
-
-# How a reader sees a dispute: the quality department judges it (blind when the settings say
-# so), an executive reads everything, the side that opened it follows its own dispute.
 
 RESULT_PERIODS = {"30": 30, "90": 90, "365": 365, "all": None}
 
@@ -108,6 +103,14 @@ def lead_quality_context(request, lead: Lead, *, follow_ups: list[FollowUp],
     `has_disputes`); the form takes the follow-ups the timeline already loaded.
     """
     user = request.user
+    # Who may follow a dispute to its page: the page's own rule. This page is shown only to
+    # who sees the lead.
+    rule = DisputeReadRule(user)
+
+    def url_for(dispute: Dispute) -> str:
+        readable = rule.access(dispute, sees_lead=True).may_read
+        return dispute.get_absolute_url() if readable else ""
+
     disputes = []
     if getattr(lead, "has_disputes", True):
         disputes = list(
@@ -124,8 +127,7 @@ def lead_quality_context(request, lead: Lead, *, follow_ups: list[FollowUp],
         if rows:
             ruled.append({"dispute": dispute, "rulings": rows,
                           "is_sample": dispute.side == DisputeSide.SAMPLE,
-                          "url": dispute.get_absolute_url()
-                          if dispute_reader(user, dispute) else ""})
+                          "url": url_for(dispute)})
     form = bound
     if form is None and open_dispute is None and can_open_dispute(user, lead):
         form = DisputeForm(follow_ups=follow_ups)
@@ -135,8 +137,7 @@ def lead_quality_context(request, lead: Lead, *, follow_ups: list[FollowUp],
             "dispute": open_dispute,
             "is_sample": open_dispute.side == DisputeSide.SAMPLE,
             "countdown": _countdown(open_dispute.due_at, timezone.now()),
-            "url": open_dispute.get_absolute_url()
-            if dispute_reader(user, open_dispute) else "",
+            "url": url_for(open_dispute),
         }
     return {"quality": {
         "open": open_row,
@@ -189,7 +190,7 @@ def dispute_queue(request):
     if not can_see_quality_queue(request.user):
         raise PermissionDenied
     now = timezone.now()
-    blind = is_blind_reader(request.user)
+    blind = DisputeReadRule(request.user).blind
     show_ruled = request.GET.get("show") == "ruled"
     queryset = Dispute.objects.select_related("lead__source")
     if show_ruled:
@@ -225,12 +226,13 @@ def _dispute_or_404(pk: int) -> Dispute:
         Dispute.objects.select_related("lead__source", "lead__campaign", "opened_by"), pk=pk)
 
 
-def _dispute_context(request, dispute: Dispute, reader: str, bound: dict) -> dict:
+def _dispute_context(request, dispute: Dispute, access: DisputeAccess, bound: dict) -> dict:
+    """What the page shows of the dispute: what `access` allows the reader, no more."""
     user = request.user
     lead = dispute.lead
     now = timezone.now()
-    blind = reader == QUALITY and is_blind_reader(user)
-    notes_visible = reader in {QUALITY, EXECUTIVE} or can_read_follow_up_notes(user, lead)
+    blind = access.blind
+    notes_visible = access.notes
     linked_ids = set(dispute.follow_ups.values_list("pk", flat=True))
     history = []
     for follow_up in (FollowUp.objects.filter(lead=lead).select_related("author")
@@ -267,7 +269,8 @@ def _dispute_context(request, dispute: Dispute, reader: str, bound: dict) -> dic
         "dispute": dispute,
         "lead": lead,
         "is_sample": dispute.side == DisputeSide.SAMPLE,
-        "show_opener": not blind and dispute.side != DisputeSide.SAMPLE,
+        "show_opener": access.opener and dispute.side != DisputeSide.SAMPLE,
+        "show_contact": access.contact,
         "side_text": _side_text(dispute),
         "opener": dispute.opened_by.get_full_name() if dispute.opened_by_id else "",
         "blind": blind,
@@ -282,16 +285,23 @@ def _dispute_context(request, dispute: Dispute, reader: str, bound: dict) -> dic
         "ruling_form": ruling_form,
         "correction_form": correction_form,
         "read_only": ruling_form is None and correction_form is None,
-        "nav_current": "disputes" if reader == QUALITY else "",
+        "nav_current": "disputes" if access.reader == QUALITY else "",
     }
 
 
-def _render_dispute(request, dispute: Dispute, *, bound: dict | None = None, status: int = 200):
-    reader = dispute_reader(request.user, dispute)
-    if reader is None:
+def _read_access(user, dispute: Dispute) -> DisputeAccess:
+    """What `user` may read of the dispute (`DisputeReadRule`, as in the API and the admin);
+    403 for who may not read it."""
+    access = DisputeReadRule(user).access(dispute)
+    if not access.may_read:
         raise PermissionDenied
+    return access
+
+
+def _render_dispute(request, dispute: Dispute, *, bound: dict | None = None, status: int = 200):
+    access = _read_access(request.user, dispute)
     return render(request, "leads/quality/dispute.html",
-                  _dispute_context(request, dispute, reader, bound or {}), status=status)
+                  _dispute_context(request, dispute, access, bound or {}), status=status)
 
 
 @login_required
@@ -363,13 +373,10 @@ def dispute_file(request, pk: int, file_pk: int):
     the allowlist), the browser may not sniff another, and a sandbox keeps whatever it is from
     running script in the reader's session."""
     dispute = _dispute_or_404(pk)
-    reader = dispute_reader(request.user, dispute)
-    if reader is None:
-        raise PermissionDenied
+    access = _read_access(request.user, dispute)
     attachment = get_object_or_404(DisputeAttachment, pk=file_pk, dispute=dispute)
     extension = os.path.splitext(attachment.file.name)[1].lower()
-    blind = reader == QUALITY and is_blind_reader(request.user)
-    name = f"evidence-{attachment.pk}{extension}" if blind \
+    name = f"evidence-{attachment.pk}{extension}" if access.blind \
         else os.path.basename(attachment.file.name)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=name,
                             content_type=evidence_content_type(attachment.file.name))

@@ -103,13 +103,16 @@ def evidence_file_validate(file) -> None:
 
 @transaction.atomic
 def dispute_attachment_add(*, dispute: Dispute, file, actor) -> DisputeAttachment:
-    """Add an evidence file to an open dispute: only who opened it or the lead's owner, and
-    only an accepted file (`evidence_file_validate`), up to MAX_EVIDENCE_FILES per dispute."""
+    """Add an evidence file to an open dispute: only who opened it or, for a sales-side
+    dispute, the lead's owner (the side that reads it), and only an accepted file
+    (`evidence_file_validate`), up to MAX_EVIDENCE_FILES per dispute."""
     # Locked: two uploads at once must not both pass the count, nor one slip past a ruling.
     dispute = (Dispute.objects.select_for_update(of=("self",)).select_related("lead")
                .get(pk=dispute.pk))
-    if not org.is_person(actor) or actor.pk not in {dispute.opened_by_id,
-                                                     dispute.lead.owner_id}:
+    may_add = org.is_person(actor) and (
+        actor.pk == dispute.opened_by_id
+        or (dispute.side == "sales" and actor.pk == dispute.lead.owner_id))
+    if not may_add:
         raise PermissionDenied(
             _("Only who opened the dispute or the lead's owner may add evidence files."))
     if dispute.status != DisputeStatus.OPEN:

@@ -6,10 +6,10 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from coordination.audit.services import audit_record, audit_snapshot
 from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org.calendar import business_time_add, calendar_spec_for
 from coordination.org.models import User
 from coordination.org.selectors import user_is_available
 from leads.models import (
@@ -28,7 +28,8 @@ from leads.permissions import (
     can_reassign_lead,
     can_receive_lead_from,
 )
-from leads.services.assignment import lead_assign, next_step_sla
+from leads.selectors import lead_settings
+from leads.services.assignment import lead_assign
 from leads.services.ladder import ladder_first_due
 
 
@@ -36,15 +37,61 @@ def _lock(lead: Lead) -> Lead:
     return Lead.objects.select_for_update(of=("self",)).select_related("rule").get(pk=lead.pk)
 
 
-@transaction.atomic
-def follow_up_create(*, lead: Lead, author: User, channel: str, outcome: str, notes: str = "",
-                     next_step: str = "", next_step_at: datetime.datetime | None = None,
-                     now: datetime.datetime | None = None) -> FollowUp:
-    """Log a follow-up on the author's own lead.
+# PostgreSQL keeps UTC offsets up to ±15:59 and fails on larger ones; no time zone has more than
+# ±14:00, so a larger offset is a mistake to name, not a date to store.
+MAX_UTC_OFFSET = datetime.timedelta(hours=15, minutes=59)
+NEXT_STEP_MAX_LENGTH = 200  # FollowUp.next_step
 
-    The first follow-up stops the first-contact clock and makes the lead contacted. A next-step
-    date sets the next-step deadline (a next step without a date gets the rule's next-step SLA
-    in business time); the escalation ladder starts over.
+
+def _storable_text(value: str, *, field: str) -> str:
+    """`value` stripped, or a field error if it holds what no database column can store: NUL
+    (PostgreSQL refuses it in text) or a lone surrogate (no UTF-8 encoding exists for it)."""
+    if "\x00" in value or any("\ud800" <= char <= "\udfff" for char in value):
+        raise ApplicationError(_("Remove the invalid characters from this text."),
+                               code="invalid_characters", field=field)
+    return value.strip()
+
+
+def _next_step_at_check(next_step_at: datetime.datetime | None, *, now: datetime.datetime,
+                        max_days: int) -> datetime.datetime:
+    if next_step_at is None:
+        raise ApplicationError(_("Give the next step's date."), code="required",
+                               field="next_step_at")
+    if timezone.is_naive(next_step_at):
+        raise ApplicationError(_("Give the next step's date with a time zone."),
+                               code="naive_datetime", field="next_step_at")
+    if abs(next_step_at.utcoffset()) > MAX_UTC_OFFSET:
+        raise ApplicationError(_("The next step's date has a time zone offset beyond ±15:59."),
+                               code="invalid_offset", field="next_step_at")
+    # Differences, not sums: comparing aware datetimes cannot overflow at the calendar's edges,
+    # `now + timedelta` could.
+    if next_step_at <= now:
+        raise ApplicationError(_("The next step's date must be in the future."),
+                               code="in_the_past", field="next_step_at")
+    if next_step_at - now > datetime.timedelta(days=max_days):
+        raise ApplicationError(
+            ngettext("The next step's date must be within %(days)d day.",
+                     "The next step's date must be within %(days)d days.", max_days)
+            % {"days": max_days}, code="beyond_horizon", field="next_step_at")
+    return next_step_at
+
+
+@transaction.atomic
+def follow_up_create(*, lead: Lead, author: User, channel: str, outcome: str, notes: str,
+                     next_step: str, next_step_at: datetime.datetime | None,
+                     now: datetime.datetime | None = None) -> FollowUp:
+    """Log a follow-up on the author's own lead: a real contact, and the lead's next clock.
+
+    Guarantees, for every caller (pages, API, seed): a follow-up says what was said, in notes of
+    at least LeadSettings.follow_up_notes_min_length characters (spaces not counted), names a
+    channel and an outcome, and sets the next step and its date, in the future and at most
+    LeadSettings.next_step_max_days ahead. Every outcome leaves the lead open (closing it is
+    lead_win or lead_lose, which stop its clocks), so every follow-up needs its next step: a lead
+    always has a clock that the sweep can see run out. A broken rule raises ApplicationError
+    naming its field, and nothing is written: the first-contact clock keeps running.
+
+    The first follow-up stops the first-contact clock and makes the lead contacted. The
+    next-step date becomes the lead's next-step deadline; the escalation ladder starts over.
     """
     now = now or timezone.now()
     lead = _lock(lead)
@@ -58,28 +105,35 @@ def follow_up_create(*, lead: Lead, author: User, channel: str, outcome: str, no
         raise ApplicationError(_("Choose a channel."), code="invalid", field="channel")
     if outcome not in Outcome.values:
         raise ApplicationError(_("Choose an outcome."), code="invalid", field="outcome")
-    if next_step_at is not None:
-        if timezone.is_naive(next_step_at):
-            raise ApplicationError(_("Give the next step's date with a time zone."),
-                                   code="naive_datetime", field="next_step_at")
-        if next_step_at <= now:
-            raise ApplicationError(_("The next step's date must be in the future."),
-                                   code="in_the_past", field="next_step_at")
+    settings = lead_settings()
+    notes = _storable_text(notes, field="notes")
+    min_length = settings.follow_up_notes_min_length
+    if len("".join(notes.split())) < min_length:
+        raise ApplicationError(
+            ngettext("Write down what was said: at least %(count)d character.",
+                     "Write down what was said: at least %(count)d characters.", min_length)
+            % {"count": min_length}, code="too_short", field="notes")
+    next_step = _storable_text(next_step, field="next_step")
+    if not next_step:
+        raise ApplicationError(_("Say what the next step is."), code="required",
+                               field="next_step")
+    if len(next_step) > NEXT_STEP_MAX_LENGTH:
+        raise ApplicationError(
+            _("Keep the next step within %(count)d characters.") % {"count": NEXT_STEP_MAX_LENGTH},
+            code="too_long", field="next_step")
+    next_step_at = _next_step_at_check(next_step_at, now=now,
+                                       max_days=settings.next_step_max_days)
     follow_up = FollowUp.objects.create(lead=lead, author=author, channel=channel,
-                                        outcome=outcome, notes=notes.strip(),
-                                        next_step=next_step.strip()[:200],
+                                        outcome=outcome, notes=notes, next_step=next_step,
                                         next_step_at=next_step_at)
     if lead.first_contacted_at is None:
         lead.first_contacted_at = now
     if lead.status in (LeadStatus.NEW, LeadStatus.ASSIGNED):
         lead.status = LeadStatus.CONTACTED
     lead.last_follow_up_at = now
-    if next_step_at is None and next_step.strip():
-        next_step_at = business_time_add(start=now, duration=next_step_sla(lead.rule),
-                                         spec=calendar_spec_for())
     lead.next_step_due_at = next_step_at
     lead.escalation_step = 0
-    lead.escalation_due_at = ladder_first_due(lead=lead) if next_step_at else None
+    lead.escalation_due_at = ladder_first_due(lead=lead)
     lead.save()
     audit_record(actor=author, verb="lead.follow_up", obj=lead,
                  after={"follow_up_id": follow_up.pk, "channel": channel, "outcome": outcome})

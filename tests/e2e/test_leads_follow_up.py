@@ -1,6 +1,6 @@
 """A rep works their leads in the browser: My leads with its live clocks, a follow-up logged
-from the list (a wrong date first, then a right one); a head reassigns a lead; a rep claims one
-from the pool.
+from the list (saved empty first, then with a wrong date, then right); a head reassigns a lead;
+a rep claims one from the pool.
 
 Assertions use ids, classes and data rather than words: the browser asks for Chinese, and the
 Chinese catalogue grows separately.
@@ -90,6 +90,21 @@ def test_rep_logs_a_follow_up_from_my_leads(live_server, page, artifacts_dir):
     row.locator("[data-follow-up-toggle]").click()
     expect(form_row).to_be_visible()
     expect(row.locator("[data-follow-up-toggle]")).to_have_attribute("aria-expanded", "true")
+    # Nothing is preselected, and the form saved untouched is refused at every field: an empty
+    # follow-up is no first contact.
+    expect(form_row.locator("select[name=channel]")).to_have_value("")
+    expect(form_row.locator("select[name=outcome]")).to_have_value("")
+    with page.expect_navigation():
+        form_row.locator("button[type=submit]").click()
+    expect(page.locator("#messages .message--error")).to_be_visible()
+    form_row = page.locator(f"#follow-up-row-{lead.pk}")
+    expect(form_row).to_be_visible()
+    for name in ("channel", "outcome", "notes", "next_step", "next_step_at"):
+        expect(form_row.locator(f".form-field--{name}.has-error .field-error")).to_be_visible()
+    assert not FollowUp.objects.exists()
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.ASSIGNED and lead.first_contacted_at is None
+
     form_row.locator("select[name=channel]").select_option("wechat")
     form_row.locator("select[name=outcome]").select_option("interested")
     form_row.locator("textarea[name=notes]").fill("对二期设备有兴趣，要报价单。")

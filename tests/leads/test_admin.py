@@ -244,10 +244,27 @@ def test_lead_settings_is_a_single_row(admin_client):
     assert admin_client.get(reverse("admin:leads_leadsettings_delete",
                                     args=[settings.pk])).status_code == 403
     response = admin_client.post(reverse("admin:leads_leadsettings_change", args=[settings.pk]),
-                                 {"duplicate_window_days": 60, "default_pool": ""})
+                                 {"duplicate_window_days": 60, "default_pool": "",
+                                  "follow_up_notes_min_length": 15, "next_step_max_days": 14})
     assert response.status_code == 302
     settings.refresh_from_db()
     assert settings.duplicate_window_days == 60
+    assert (settings.follow_up_notes_min_length, settings.next_step_max_days) == (15, 14)
+
+
+@pytest.mark.parametrize(("field", "value"), [("follow_up_notes_min_length", 0),
+                                              ("next_step_max_days", 0),
+                                              ("next_step_max_days", 366)])
+def test_lead_settings_refuse_follow_up_rules_out_of_range(admin_client, field, value):
+    settings = LeadSettings.objects.create()
+    data = {"duplicate_window_days": 90, "default_pool": "", "follow_up_notes_min_length": 10,
+            "next_step_max_days": 30, field: value}
+    response = admin_client.post(reverse("admin:leads_leadsettings_change", args=[settings.pk]),
+                                 data)
+    assert response.status_code == 200
+    assert field in response.context["adminform"].form.errors
+    settings.refresh_from_db()
+    assert (settings.follow_up_notes_min_length, settings.next_step_max_days) == (10, 30)
 
 
 def test_assignments_and_follow_ups_are_read_only(admin_client, source):

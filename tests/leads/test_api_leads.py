@@ -225,10 +225,10 @@ def test_owner_logs_a_follow_up(api_client, reps, source):
     api_client.force_authenticate(reps[0])
     next_step_at = (timezone.now() + datetime.timedelta(days=2)).isoformat()
     response = api_client.post(f"{LEADS}{lead.pk}/follow-ups/", {
-        "channel": "wechat", "outcome": "interested", "notes": "要报价",
+        "channel": "wechat", "outcome": "interested", "notes": "客户要报价，预算已经批了",
         "next_step": "发报价", "next_step_at": next_step_at}, format="json")
     assert response.status_code == 201
-    assert response.json()["notes"] == "要报价"
+    assert response.json()["notes"] == "客户要报价，预算已经批了"
     assert response.json()["author"] == reps[0].pk
     lead.refresh_from_db()
     assert lead.status == LeadStatus.CONTACTED

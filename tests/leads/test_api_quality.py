@@ -90,11 +90,10 @@ def test_owner_opens_a_dispute_with_evidence_and_linked_follow_ups(api_client, r
     assert body["rulings"] == []
     assert body["follow_ups"][0]["notes"] == "三次未接通"
 
-    # Marketing sees the dispute, but not the follow-up notes.
+    # Marketing does not read a sales-side dispute, here as on the ruling page (what marketing
+    # reads of its own disputes, without the notes: tests/leads/test_dispute_readers.py).
     api_client.force_authenticate(marketer)
-    seen = api_client.get(f"{DISPUTES}{body['id']}/").json()
-    assert seen["follow_ups"][0]["id"] == follow_up.pk
-    assert seen["follow_ups"][0]["notes"] is None
+    assert api_client.get(f"{DISPUTES}{body['id']}/").status_code == 404
 
 
 def test_one_open_dispute_per_lead(api_client, reps, source, marketer):
@@ -163,7 +162,8 @@ def test_sales_see_disputes_of_their_leads_and_the_quality_department_sees_all(
     assert api_client.get(f"{DISPUTES}{theirs.pk}/").status_code == 404
     everything = {mine.pk, theirs.pk, ruled.pk}
     assert ids(head) == everything
-    assert ids(marketer) == everything
+    # Sales-side disputes are not marketing's to read (nor marketing's sales').
+    assert ids(marketer) == set()
     assert ids(judge) == everything
     assert ids(quality_head) == everything
     assert ids(judge, status="ruled") == {ruled.pk}
@@ -334,7 +334,7 @@ def test_a_correction_needs_a_ruling_and_a_note(api_client, reps, source, judge,
 
 
 def test_the_opener_adds_evidence_files_while_the_dispute_is_open(
-        api_client, settings, tmp_path, reps, source, marketer, judge):
+        api_client, settings, tmp_path, reps, source, head, marketer, judge):
     settings.MEDIA_ROOT = tmp_path
     dispute = opened(reps[0], source)
     url = f"{DISPUTES}{dispute.pk}/attachments/"
@@ -351,9 +351,12 @@ def test_the_opener_adds_evidence_files_while_the_dispute_is_open(
     assert created["url"].endswith(f"/quality/disputes/{dispute.pk}/files/{created['id']}/")
     assert DisputeAttachment.objects.get().uploaded_by == reps[0]
 
-    # Marketing sees the dispute but did not open it, nor owns the lead.
-    api_client.force_authenticate(marketer)
+    # The sales head reads the dispute but did not open it, nor owns the lead; marketing
+    # does not even read it.
+    api_client.force_authenticate(head)
     assert api_client.post(url, upload(), format="multipart").status_code == 403
+    api_client.force_authenticate(marketer)
+    assert api_client.post(url, upload(), format="multipart").status_code == 404
     # Under blind review the adjudicator does not learn who uploaded it.
     api_client.force_authenticate(judge)
     [attachment] = api_client.get(f"{DISPUTES}{dispute.pk}/").json()["attachments"]

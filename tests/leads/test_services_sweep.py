@@ -53,6 +53,8 @@ def test_lead_contacted_in_time_is_left_alone(reps, source):
     rule_with_reps(reps)
     lead = assigned_lead(source)
     follow_up_create(lead=lead, author=lead.owner, channel="call", outcome="reached",
+                     notes="客户在开会，约好明天上午再打", next_step="明天上午回电",
+                     next_step_at=TUESDAY_10 + datetime.timedelta(days=1),
                      now=TUESDAY_10 + MINUTE)
     report = leads_sweep_first_contact(now=after_deadline(lead))
     assert report.reassigned == 0
@@ -123,7 +125,8 @@ def worked_lead(source, reps, **rule_fields):
     rule_with_reps(reps, **rule_fields)
     lead = assigned_lead(source)
     follow_up_create(lead=lead, author=lead.owner, channel="wechat", outcome="interested",
-                     next_step="发报价", next_step_at=TUESDAY_10 + datetime.timedelta(days=1),
+                     notes="客户对产品有兴趣，要一份报价单", next_step="发报价",
+                     next_step_at=TUESDAY_10 + datetime.timedelta(days=1),
                      now=TUESDAY_10 + MINUTE)
     lead.refresh_from_db()
     return lead
@@ -162,6 +165,7 @@ def test_a_follow_up_restarts_the_ladder(reps, source):
     due = lead.next_step_due_at
     leads_sweep_next_step(now=due + MINUTE)
     follow_up_create(lead=lead, author=lead.owner, channel="call", outcome="reached",
+                     notes="报价已收到，客户下周和老板商量", next_step="确认老板意见",
                      next_step_at=due + datetime.timedelta(days=7), now=due + 2 * MINUTE)
     lead.refresh_from_db()
     assert lead.escalation_step == 0

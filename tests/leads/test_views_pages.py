@@ -171,8 +171,9 @@ def test_my_leads_query_count_does_not_grow_with_the_leads(client, django_assert
 
 
 def _follow_up_data(**fields) -> dict:
+    in_two_days = timezone.localtime() + datetime.timedelta(days=2)
     data = {"channel": "call", "outcome": "reached", "notes": "Talked about the price.",
-            "next_step": "", "next_step_at": ""}
+            "next_step": "Send the offer", "next_step_at": in_two_days.strftime("%Y-%m-%dT10:00")}
     data.update(fields)
     return data
 
@@ -201,15 +202,17 @@ def test_follow_up_next_step_date_is_read_in_the_site_time_zone(client):
     lead = _assigned(rep)
     client.force_login(rep)
 
+    day = timezone.localdate() + datetime.timedelta(days=3)
     response = client.post(reverse("leads:follow_up", args=[lead.pk]),
                            _follow_up_data(next_step="Send the offer",
-                                           next_step_at="2030-01-02T10:00"))
+                                           next_step_at=f"{day:%Y-%m-%d}T10:00"))
 
     assert response.status_code == 302
     assert response.url == reverse("leads:detail", args=[lead.pk])
     lead.refresh_from_db()
     # 10:00 in Asia/Shanghai is 02:00 UTC.
-    assert lead.next_step_due_at == datetime.datetime(2030, 1, 2, 2, 0, tzinfo=datetime.UTC)
+    assert lead.next_step_due_at == datetime.datetime.combine(
+        day, datetime.time(2, 0), tzinfo=datetime.UTC)
 
 
 def test_follow_up_with_a_past_next_step_date_shows_the_error_and_writes_nothing(client):
@@ -288,7 +291,8 @@ def test_lead_page_shows_contact_origin_deadlines_and_the_whole_timeline(client)
     Assignment.objects.create(lead=lead, to_user=rep, reason=AssignmentReason.RULE,
                               note="first pick")
     follow_up_create(lead=lead, author=rep, channel="wechat", outcome="interested",
-                     notes="Wants a demo.", next_step="Demo")
+                     notes="Wants a demo.", next_step="Demo",
+                     next_step_at=timezone.now() + datetime.timedelta(days=2))
     client.force_login(rep)
 
     response = client.get(reverse("leads:detail", args=[lead.pk]))
@@ -342,7 +346,8 @@ def test_marketing_sees_the_lead_but_not_the_follow_up_notes(client):
     rep = member(DepartmentKind.SALES)
     lead = _assigned(rep)
     follow_up_create(lead=lead, author=rep, channel="call", outcome="reached",
-                     notes="Secret price talk")
+                     notes="Secret price talk", next_step="Send the offer",
+                     next_step_at=timezone.now() + datetime.timedelta(days=2))
     client.force_login(member(DepartmentKind.MARKETING))
 
     html = client.get(reverse("leads:detail", args=[lead.pk])).content.decode()

@@ -28,6 +28,14 @@ TUESDAY_10 = at(11, 24, 10)
 MINUTE = datetime.timedelta(minutes=1)
 
 
+def _call(*, lead, author, now):
+    """A first call that reached the customer, as the service requires it: what was said and
+    the next step with its date."""
+    return follow_up_create(lead=lead, author=author, channel="call", outcome="reached",
+                            notes="客户接了电话，约好明天线上演示", next_step="线上演示",
+                            next_step_at=now + datetime.timedelta(days=1), now=now)
+
+
 def _sla(totals) -> dict:
     return {"met": totals.sla_met, "missed": totals.sla_missed,
             "compliance": totals.sla_compliance, "first_contact_missed":
@@ -59,8 +67,7 @@ def test_a_miss_escalated_to_the_head_and_then_contacted_is_missed_not_met(org):
     # The head contacts it within the new deadline: on time for the head, but the lead's first
     # contact was missed (the old definition, "contacted by the current deadline and never
     # reassigned", called this met).
-    follow_up_create(lead=lead, author=org.sales_head, channel="call", outcome="reached",
-                     now=at(11, 24, 10, 50))
+    _call(lead=lead, author=org.sales_head, now=at(11, 24, 10, 50))
     lead.refresh_from_db()
     assert lead.first_contacted_at <= lead.first_contact_due_at
 
@@ -72,8 +79,7 @@ def test_a_miss_escalated_to_the_head_and_then_contacted_is_missed_not_met(org):
 
 def test_a_first_contact_judged_not_genuine_is_missed(org):
     lead = _assigned_to_wang(org)
-    follow_up = follow_up_create(lead=lead, author=org.wang, channel="call",
-                                 outcome="reached", now=at(11, 24, 10, 10))
+    follow_up = _call(lead=lead, author=org.wang, now=at(11, 24, 10, 10))
     assert _sla(funnel_metrics(period=NOVEMBER, now=NOW).totals)["met"] == 1
 
     follow_up_flag_not_genuine(follow_up=follow_up, actor=org.adjudicator,
@@ -82,8 +88,7 @@ def test_a_first_contact_judged_not_genuine_is_missed(org):
     assert (lead.first_contacted_at, lead.first_contact_missed_at) == (None,
                                                                       at(11, 24, 10, 20))
     # Wang really calls a few minutes later, still before the original 10:30: missed anyway.
-    follow_up_create(lead=lead, author=org.wang, channel="call", outcome="reached",
-                     now=at(11, 24, 10, 25))
+    _call(lead=lead, author=org.wang, now=at(11, 24, 10, 25))
 
     assert _sla(funnel_metrics(period=NOVEMBER, now=NOW).totals) == {
         "met": 0, "missed": 1, "compliance": Rate(0, 1),
@@ -98,8 +103,7 @@ def test_a_manual_reassignment_before_the_deadline_is_no_miss(org):
     lead.refresh_from_db()
     assert lead.first_contact_due_at == at(11, 24, 10, 50)
     # Li calls after Wang's deadline, within his own; the sweep has nothing to take back.
-    follow_up_create(lead=lead, author=org.li, channel="call", outcome="reached",
-                     now=at(11, 24, 10, 45))
+    _call(lead=lead, author=org.li, now=at(11, 24, 10, 45))
     assert leads_sweep_first_contact(now=at(11, 24, 10, 51)).lead_ids == []
 
     assert _sla(funnel_metrics(period=NOVEMBER, now=NOW).totals) == {

@@ -223,7 +223,9 @@ DUPLICATES = (("website", "baidu", 1), ("referral", "douyin", 2), ("website", "b
 
 # --- What happens to a lead after it is assigned -----------------------------------------------
 # A story is a list of steps: ("follow", channel, outcome, notes, next step), ("qualify",),
-# ("win",), ("lose", reason code, note). Notes may name {product} and {budget}.
+# ("win",), ("lose", reason code, note). Notes may name {product} and {budget}. As for a rep,
+# every follow-up says what was said (at least ten characters) and names its next step, even
+# the last before a lead is lost: its date is when the rep closes it.
 
 FOLLOW, QUALIFY, WIN, LOSE = "follow", "qualify", "win", "lose"
 CH, OUT = ContactChannel, Outcome
@@ -261,21 +263,24 @@ STORIES: dict[str, tuple[tuple[tuple, ...], ...]] = {
          (WIN,)),
         ((FOLLOW, CH.WECHAT, OUT.REACHED, "需求明确，预算已批，直接发了报价", "确认合同条款"),
          (WIN,)),
-        ((FOLLOW, CH.CALL, OUT.APPOINTMENT, "约好线上演示{product}", "线上演示"),
+        ((FOLLOW, CH.CALL, OUT.APPOINTMENT, "约好线上演示{product}，客户会叫上技术负责人",
+          "线上演示"),
          (FOLLOW, CH.CALL, OUT.INTERESTED, "演示顺利，客户比较了两家后倾向我们", "发送合同"),
          (WIN,)),
     ),
     "lost": (
-        ((FOLLOW, CH.CALL, OUT.REACHED, "客户已选择竞品，价格比我们低约两成", ""),
+        ((FOLLOW, CH.CALL, OUT.REACHED, "客户已选择竞品，价格比我们低约两成", "与主管确认是否放弃"),
          (LOSE, "competitor", "客户已签约竞品")),
-        ((FOLLOW, CH.CALL, OUT.NOT_INTERESTED, "客户要的是定制开发，和{product}不匹配", ""),
+        ((FOLLOW, CH.CALL, OUT.NOT_INTERESTED, "客户要的是定制开发，和{product}不匹配",
+          "与主管确认是否放弃"),
          (LOSE, "mismatch", "需求不匹配")),
     ),
     "recycled": (
-        ((FOLLOW, CH.CALL, OUT.NO_ANSWER, "电话未接通", "再次电话联系"),
-         (FOLLOW, CH.CALL, OUT.NO_ANSWER, "仍然未接通，微信好友申请也未通过", ""),
+        ((FOLLOW, CH.CALL, OUT.NO_ANSWER, "电话未接通，已发短信请客户回电", "再次电话联系"),
+         (FOLLOW, CH.CALL, OUT.NO_ANSWER, "仍然未接通，微信好友申请也未通过", "最后一次电话尝试"),
          (LOSE, "unreachable", "多次联系不上，放回公海")),
-        ((FOLLOW, CH.CALL, OUT.REACHED, "客户表示今年预算已用完，明年一季度再看", ""),
+        ((FOLLOW, CH.CALL, OUT.REACHED, "客户表示今年预算已用完，明年一季度再看",
+          "与主管确认是否放回公海"),
          (LOSE, "no-budget", "今年无预算，明年可再跟进")),
     ),
 }
@@ -352,7 +357,8 @@ class DisputeStory:
 
     kind: str
     ground: str
-    calls: tuple[tuple[str, str, str], ...]  # the follow-ups logged before the dispute
+    # The follow-ups logged before the dispute: channel, outcome, notes, next step.
+    calls: tuple[tuple[str, str, str, str], ...]
     evidence: str
     verdict: str
     reason: str
@@ -364,7 +370,8 @@ GROUND, VERDICT = DisputeGround, Verdict
 SALES_DISPUTE_STORIES = {
     "duplicate": DisputeStory(
         DUPLICATE, GROUND.DUPLICATE,
-        ((CH.CALL, OUT.REACHED, "客户接电话说前两天已经在{original}留过资料，已经有销售联系过他"),),
+        ((CH.CALL, OUT.REACHED, "客户接电话说前两天已经在{original}留过资料，已经有销售联系过他",
+          "质检判定后与原跟进销售确认归属"),),
         "同一手机号{days}天前已通过{original}留资，该客户已有销售在跟进，这条是重复提交，"
         "申请判定为重复线索。",
         VERDICT.INVALID, GROUND.DUPLICATE,
@@ -372,8 +379,9 @@ SALES_DISPUTE_STORIES = {
         "有效线索。"),
     "unreachable_after_contact": DisputeStory(
         WORKED, GROUND.UNREACHABLE,
-        ((CH.CALL, OUT.NO_ANSWER, "电话未接通，发短信提醒客户回电"),
-         (CH.CALL, OUT.NO_ANSWER, "换了时段再次拨打仍未接通，微信消息也没有回复")),
+        ((CH.CALL, OUT.NO_ANSWER, "电话未接通，发短信提醒客户回电", "换个时段再打"),
+         (CH.CALL, OUT.NO_ANSWER, "换了时段再次拨打仍未接通，微信消息也没有回复",
+          "质检判定后决定是否放回公海")),
         "上次沟通后客户再无回应：不同时段拨打均未接通，短信和微信消息都没有回复，"
         "申请判定为联系不上。",
         VERDICT.VALID, "",
@@ -382,22 +390,25 @@ SALES_DISPUTE_STORIES = {
     "no_intent": DisputeStory(
         WORKED, GROUND.NO_INTENT,
         ((CH.CALL, OUT.NOT_INTERESTED,
-          "再次电话沟通，客户说只是随便了解一下，近期没有采购计划，让不要再打了"),),
+          "再次电话沟通，客户说只是随便了解一下，近期没有采购计划，让不要再打了",
+          "质检判定后决定是否转入长期培育"),),
         "客户明确表示没有采购计划，并要求不要再联系，申请判定为无意向。",
         VERDICT.VALID, "",
         "首次沟通时客户对{product}表示过兴趣，留资信息真实；意向下降不属于线索质量问题，"
         "请转入长期培育。"),
     "unreachable": DisputeStory(
         FRESH, GROUND.UNREACHABLE,
-        ((CH.CALL, OUT.NO_ANSWER, "上午拨打未接通，发短信说明来意"),
-         (CH.CALL, OUT.NO_ANSWER, "下午两次拨打仍无人接听，微信搜索该手机号无此用户")),
+        ((CH.CALL, OUT.NO_ANSWER, "上午拨打未接通，发短信说明来意", "下午再打"),
+         (CH.CALL, OUT.NO_ANSWER, "下午两次拨打仍无人接听，微信搜索该手机号无此用户",
+          "质检判定后决定是否放弃")),
         "上午、下午共三次拨打均未接通，短信没有回复，微信搜不到该手机号，申请判定为联系不上。",
         VERDICT.INVALID, GROUND.UNREACHABLE,
         "三个时段的拨打记录齐全，短信和微信均无回应，按联系不上处理。"),
     "wrong_number": DisputeStory(
         FRESH, GROUND.WRONG_NUMBER,
         ((CH.CALL, OUT.NO_ANSWER,
-          "拨打提示“您拨打的号码是空号”，核对表单号码无误，短信也发送失败"),),
+          "拨打提示“您拨打的号码是空号”，核对表单号码无误，短信也发送失败",
+          "质检判定后决定是否放弃"),),
         "电话提示空号，短信发送失败，表单里没有留其他联系方式，申请判定为空号。",
         VERDICT.INVALID, GROUND.WRONG_NUMBER,
         "复拨确认为空号，表单无其他联系方式，判定为无效线索。"),
@@ -881,9 +892,7 @@ class Command(BaseCommand):
                 # The next step is whatever the rep did next (a qualification takes no time).
                 later = [moment for step_, moment in zip(steps[index + 1:], moments[index + 1:],
                                                          strict=True) if step_[0] != QUALIFY]
-                next_step_at = None
-                if next_step:
-                    next_step_at = later[0] if later else self._last_next_step(plan, when)
+                next_step_at = later[0] if later else self._last_next_step(plan, when)
                 follow_up_create(
                     lead=lead, author=owner, channel=channel, outcome=outcome,
                     notes=notes.format(product=product, budget=max(int(value / 10000), 1)),
@@ -1111,10 +1120,15 @@ class Command(BaseCommand):
             texts = self._dispute_texts(lead)
             actor = marketer or lead.owner
             follow_ups = []
-            for (channel, call_outcome, notes), when in zip(story.calls, calls_at, strict=True):
+            # Each call's next step is the next call; the last one's, once the ruling is in:
+            # a working day from now.
+            next_steps_at = [*calls_at[1:], self._after(self.now, 8 * 60)][:len(calls_at)]
+            for (channel, call_outcome, notes, next_step), when, next_step_at in zip(
+                    story.calls, calls_at, next_steps_at, strict=True):
                 follow_ups.append(follow_up_create(
                     lead=lead, author=actor, channel=channel, outcome=call_outcome,
-                    notes=notes.format(**texts), now=when))
+                    notes=notes.format(**texts), next_step=next_step,
+                    next_step_at=next_step_at, now=when))
                 self._stamp(when, FollowUp)
             if marketer is not None:  # marketing points at sales's follow-ups
                 follow_ups = list(FollowUp.objects.filter(lead=lead, created_at__lt=opened_at))
