@@ -8,12 +8,14 @@ valid rows through intake in one transaction. `lead_import_create`, `lead_import
 import codecs
 import csv
 import datetime
+import functools
 import io
 import re
 import warnings
 import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal
+from xml.parsers import expat
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -30,9 +32,32 @@ from leads.services.intake import BULK_LIMIT, lead_bulk_create, lead_clean
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_COLUMNS = 200
-# An .xlsx is a zip: refuse one that would unpack to far more than any real sheet of 10,000
-# leads, before openpyxl reads its shared strings into memory.
+# The rows of a sheet the reader walks, blank ones included: room for titles and blank lines
+# between the leads, not for a stray cell at row 1,048,576 that would have it walk a million.
+MAX_SHEET_ROWS = 2 * MAX_ROWS
+# The characters of cell text kept from one file. A CSV holds at most MAX_FILE_BYTES of them; a
+# workbook can show one long shared string in every cell for a few bytes a cell.
+MAX_TEXT_CHARS = 10_000_000
+# One row of a CSV, in characters: far more than MAX_COLUMNS values need, and it bounds the
+# values the csv module makes of one row (an unclosed quote makes the rest of the file one row).
+MAX_LINE_CHARS = 100_000
+
+# An .xlsx is a zip of XML parts, and openpyxl builds what it reads of them as Python objects of
+# a few hundred bytes per element or attribute: 30 times the unpacked size and more. So the zip
+# and its XML are checked, streaming and holding nothing, before openpyxl is handed the file.
+# Unpacked, a workbook is at most about 20 times its size; the elements in all its parts bound
+# the time the checks take (a workbook of 10,000 leads in 50 columns has some 1,500,000).
 MAX_XLSX_UNPACKED_BYTES = 100 * 1024 * 1024
+MAX_XLSX_PARTS = 1_000
+MAX_XLSX_ELEMENTS = 4_000_000
+# Elements and attributes of one part that openpyxl holds at once (a whole styles.xml, what
+# surrounds a sheet's rows); of one row or one shared string; and shared strings in all.
+MAX_XML_ELEMENTS = 200_000
+MAX_ROW_ELEMENTS = 100_000
+MAX_SHARED_STRINGS = 500_000
+# "=" signs from one "<" to the next: the attributes of one tag, which the XML parser turns into
+# one dictionary before anything can count them. No real tag has more than a few dozen.
+MAX_TAG_ATTRIBUTES = 10_000
 CHUNK_SIZE = BULK_LIMIT
 
 # What each lead field may be called in a header, in English or Chinese, compared after
@@ -153,7 +178,80 @@ def _decode(data: bytes) -> str:
           "again."), "unreadable_encoding")
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+class _Rows:
+    """The non-empty rows of a file as (row number, values), refusing the file as soon as it
+    passes a limit rather than after reading all of it."""
+
+    def __init__(self):
+        self.rows: list[tuple[int, list[str]]] = []
+        self.chars = 0
+
+    def add(self, number: int, values: list[str]) -> None:
+        # Sheets often report formatted but empty cells far to the right of the data.
+        end = len(values)
+        while end and not values[end - 1]:
+            end -= 1
+        if not end:
+            return
+        if end > MAX_COLUMNS:
+            raise _too_many_columns()
+        if len(self.rows) > MAX_ROWS:  # the header and MAX_ROWS rows are already in
+            raise _too_many_rows()
+        row = values[:end]
+        self.chars += sum(map(len, row))
+        if self.chars > MAX_TEXT_CHARS:
+            raise _file_error(
+                _("The file holds more than %(limit)s characters of text. Split it into smaller "
+                  "files.") % {"limit": f"{MAX_TEXT_CHARS:,}"}, "too_much_text")
+        self.rows.append((number, row))
+
+
+def _too_many_rows() -> ApplicationError:
+    return _file_error(
+        _("The file has more than %(limit)s rows. Split it into files of at most "
+          "%(limit)s rows.") % {"limit": f"{MAX_ROWS:,}"}, "too_many_rows")
+
+
+def _too_many_columns() -> ApplicationError:
+    return _file_error(
+        _("The file has more than %(limit)d columns. Delete the columns that are not needed, "
+          "and anything typed far to the right of the leads, then upload it again.")
+        % {"limit": MAX_COLUMNS}, "too_many_columns")
+
+
+def _too_complex() -> ApplicationError:
+    return _file_error(
+        _("The workbook is too large or too complex to read. Copy the leads into a new "
+          "workbook, or save the sheet as CSV UTF-8, and upload it again."),
+        "workbook_too_complex")
+
+
+class _CsvLines:
+    """The lines of a CSV for the csv module, refusing a row longer than MAX_LINE_CHARS before
+    the csv module splits it into values."""
+
+    def __init__(self, text: str):
+        self._lines = io.StringIO(text, newline="")
+        self.line = 0
+        self.row_chars = 0  # of the row being read; the reader resets it after each row
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.line += 1
+        self.row_chars += len(line)
+        if self.row_chars > MAX_LINE_CHARS:
+            raise _file_error(
+                _("Line %(line)s of the file ends a row longer than %(limit)s characters. Check "
+                  "that the file is a list of leads, one a line, and that every quote (\") is "
+                  "closed, then upload it again.")
+                % {"line": f"{self.line:,}", "limit": f"{MAX_LINE_CHARS:,}"}, "line_too_long")
+        return line
+
+
+def _csv_rows(data: bytes) -> list[tuple[int, list[str]]]:
     text = _decode(data)
     if "\x00" in text:
         raise _unreadable()
@@ -161,67 +259,288 @@ def _csv_rows(data: bytes) -> list[list[str]]:
     delimiter = max([",", "\t", ";"], key=first_line.count) if first_line else ","
     if not first_line.count(delimiter):
         delimiter = ","
+    rows = _Rows()
+    # Blank lines at the end cost nothing to drop here and a row each to read; blank lines
+    # between the leads count towards MAX_SHEET_ROWS, which bounds the rows read.
+    lines = _CsvLines(text.rstrip())
     try:
-        return [[cell.strip() for cell in row[:MAX_COLUMNS + 1]]
-                for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for number, row in enumerate(csv.reader(lines, delimiter=delimiter), start=1):
+            if number > MAX_SHEET_ROWS:
+                raise _file_error(
+                    _("The file goes on past row %(limit)s, and leads must be within its first "
+                      "%(limit)s rows. Delete the empty rows and anything below the leads, then "
+                      "upload it again.") % {"limit": f"{MAX_SHEET_ROWS:,}"},
+                    "rows_beyond_limit")
+            lines.row_chars = 0
+            rows.add(number, [cell.strip() for cell in row])
     except csv.Error:
         raise _unreadable() from None
+    return rows.rows
 
 
-def _xlsx_rows(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
+# The parts of an .xlsx, streamed before openpyxl reads them -----------------------------------
 
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main "  # expat's "namespace name"
+_SHEET_DATA, _ROW, _DIMENSION = _MAIN + "sheetData", _MAIN + "row", _MAIN + "dimension"
+_SST, _SI = _MAIN + "sst", _MAIN + "si"
+_CELL_VALUES = {_MAIN + "v", _MAIN + "is"}
+_COORDINATE = re.compile(r"^[$]?([A-Za-z]{1,3})[$]?(\d+)$")  # openpyxl's own
+_LONG_TAG = re.compile(rb"<(?:[^<=]*+=){%d}" % (MAX_TAG_ATTRIBUTES + 1))
+_XML_CHUNK = 256 * 1024
+
+
+@dataclass
+class _SheetExtent:
+    """Where the values of a sheet lie, as openpyxl will number its rows and columns."""
+
+    last_row: int = 0  # of a cell with a value, 0 when there is none
+    last_column: int = 0
+    value_rows: int = 0
+    ordered: bool = True  # rows numbered upwards, as every spreadsheet program writes them
+    row: int = 0  # the row being read
+    dimension_first: bool = False  # a <dimension> before the rows, where openpyxl stops reading
+
+
+class _XmlScan:
+    """Expat handlers counting what openpyxl would build of one part, and where a sheet's values
+    lie. Elements are counted, never kept."""
+
+    def __init__(self, elements_left: int):
+        self.elements_left = elements_left  # of MAX_XLSX_ELEMENTS, for the whole workbook
+        self.path: list[str] = []
+        self.held = 0  # elements and attributes openpyxl keeps until it has read the part
+        self.unit = 0  # depth of the row or shared string being read (0: none)
+        self.row_unit = False  # whether it is a row
+        self.unit_held = 0
+        self.strings = 0
+        self.sheet: _SheetExtent | None = None
+        self.column = 0
+        self.cell_has_value = self.row_has_value = False
+
+    def start(self, name: str, attributes: dict) -> None:
+        self.elements_left -= 1
+        if self.elements_left < 0:
+            raise _too_complex()
+        path = self.path
+        path.append(name)
+        if self.unit:  # most elements: the cells of a row and their values
+            self.unit_held += 1 + len(attributes)
+            if self.unit_held > MAX_ROW_ELEMENTS:
+                raise _too_complex()
+            if self.row_unit:
+                depth = len(path) - self.unit
+                if depth == 1:  # openpyxl takes every child of a row for a cell
+                    self.column = _cell_column(attributes.get("r"), self.column)
+                    self.cell_has_value = False
+                elif depth == 2 and name in _CELL_VALUES:
+                    self.cell_has_value = True
+            return
+        parent = path[-2] if len(path) > 1 else None
+        sheet = self.sheet
+        if name == _ROW and parent == _SHEET_DATA and sheet is not None:
+            self.unit, self.unit_held, self.row_unit = len(path), 1 + len(attributes), True
+            number = _row_number(attributes.get("r"), sheet.row)
+            sheet.ordered = sheet.ordered and number > sheet.row
+            sheet.row = number
+            self.column, self.row_has_value = 0, False
+            if not sheet.dimension_first:  # openpyxl reads every row to look for a dimension
+                self._hold(1)
+        elif name == _SI and parent == _SST:
+            self.unit, self.unit_held, self.row_unit = len(path), 1 + len(attributes), False
+            self.strings += 1
+            if self.strings > MAX_SHARED_STRINGS:
+                raise _too_complex()
+        else:
+            self._hold(1 + len(attributes))
+            if name == _SHEET_DATA and sheet is None:
+                self.sheet = _SheetExtent()
+            elif name == _DIMENSION and sheet is None:
+                self.sheet = _SheetExtent(dimension_first=True)
+
+    def end(self, name: str) -> None:
+        path = self.path
+        if self.unit:
+            depth = len(path) - self.unit
+            if depth == 0:
+                if self.row_unit and self.row_has_value:
+                    self.sheet.last_row = self.sheet.row
+                    self.sheet.value_rows += 1
+                self.unit = 0
+            elif depth == 1 and self.row_unit and self.cell_has_value:
+                self.row_has_value = True
+                if self.column > self.sheet.last_column:
+                    self.sheet.last_column = self.column
+        path.pop()
+
+    def _hold(self, count: int) -> None:
+        self.held += count
+        if self.held > MAX_XML_ELEMENTS:
+            raise _too_complex()
+
+
+def _row_number(text: str | None, previous: int) -> int:
+    # As openpyxl reads it: "r" if given (as an integer, or a float that is one), else the next.
+    if text is None:
+        return previous + 1
+    try:
+        return int(text)
+    except ValueError:
+        try:
+            number = float(text)
+        except ValueError:
+            raise _unreadable() from None
+        if not number.is_integer():
+            raise _unreadable() from None
+        return int(number)
+
+
+def _cell_column(coordinate: str | None, previous: int) -> int:
+    # As openpyxl reads it: the column of "r" if given, else the next column.
+    if not coordinate:
+        return previous + 1
+    match = _COORDINATE.match(coordinate)
+    if not match or not int(match[2]):
+        raise _unreadable()
+    return _column_number(match[1])
+
+
+@functools.cache  # at most 18,278 names, "A" to "ZZZ"
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + ord(letter) - ord("A") + 1
+    return number
+
+
+def _no_dtd(*args) -> None:
+    # Excel writes no DTD; one could declare entities that expand a small part into gigabytes.
+    raise _unreadable()
+
+
+def _scan_part(part, scan: _XmlScan) -> None:
+    """Stream one part of the zip through `scan`, refusing it if openpyxl would build too much of
+    it. A part that is not XML (a picture) is skipped: openpyxl either does not read it or
+    refuses it itself."""
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler = scan.start
+    parser.EndElementHandler = scan.end
+    parser.StartDoctypeDeclHandler = _no_dtd
+    chunk = part.read(_XML_CHUNK)
+    if not chunk.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith((b"<", codecs.BOM_UTF16_LE,
+                                                                     codecs.BOM_UTF16_BE)):
+        return
+    equals = 0  # in the tag left open by the previous chunk
+    try:
+        while chunk:
+            first_tag, last_tag = chunk.find(b"<"), chunk.rfind(b"<")
+            if first_tag == -1:
+                equals += chunk.count(b"=")
+            else:
+                # The open tag ends at the first "<"; the tags between are searched whole; the
+                # last one stays open into the next chunk.
+                if (equals + chunk.count(b"=", 0, first_tag) > MAX_TAG_ATTRIBUTES
+                        or _LONG_TAG.search(chunk, first_tag, last_tag)):
+                    raise _too_complex()
+                equals = chunk.count(b"=", last_tag)
+            if equals > MAX_TAG_ATTRIBUTES:
+                raise _too_complex()
+            parser.Parse(chunk, False)
+            chunk = part.read(_XML_CHUNK)
+        parser.Parse(b"", True)
+    except expat.ExpatError:
+        pass  # not XML, or broken from here on: openpyxl reads no further either
+
+
+def _xlsx_scan(data: bytes) -> dict[str, _SheetExtent]:
+    """Check a workbook's zip and every XML part in it before openpyxl reads any. Returns the
+    extent of the values of each sheet, by the part's name."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(info.file_size for info in archive.infolist()) > MAX_XLSX_UNPACKED_BYTES:
-                raise _too_big()
-    except zipfile.BadZipFile:
+            parts = archive.infolist()
+            if len(parts) > MAX_XLSX_PARTS:
+                raise _too_complex()
+            # zipfile never unpacks more than a part declares, so the declared sizes bound it.
+            if sum(part.file_size for part in parts) > MAX_XLSX_UNPACKED_BYTES:
+                raise _too_complex()
+            sheets = {}
+            elements_left = MAX_XLSX_ELEMENTS
+            for info in parts:
+                scan = _XmlScan(elements_left)
+                with archive.open(info) as part:
+                    _scan_part(part, scan)
+                elements_left = scan.elements_left
+                if scan.sheet is not None:
+                    sheets[info.filename] = scan.sheet
+            return sheets
+    except ApplicationError:
+        raise
+    except Exception:  # a damaged zip: bad CRC, truncated, unknown compression, encrypted
         raise _unreadable() from None
-    rows: list[list[str]] = []
+
+
+def _xlsx_rows(data: bytes) -> list[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+
+    sheets = _xlsx_scan(data)
+    rows = _Rows()
     try:
         # openpyxl warns about features it skips (data validation, default styles): harmless
         # for reading values, and not the uploader's concern.
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True,
+                                     keep_links=False)
             try:
                 if not workbook.worksheets:
                     raise _file_error(_("The file is empty."), "empty_file")
-                data_rows = 0
-                for values in workbook.worksheets[0].iter_rows(values_only=True):
-                    row = [_cell_text(value) for value in values[:MAX_COLUMNS + 1]]
-                    rows.append(row)
-                    if any(row):
-                        data_rows += 1
-                    if data_rows > MAX_ROWS + 1:  # the header and one row too many
-                        break
+                sheet = workbook.worksheets[0]
+                # openpyxl names a read-only sheet's part only in this private attribute.
+                extent = sheets.get(sheet._worksheet_path)
+                if extent is None:
+                    raise _unreadable()
+                _check_extent(extent)
+                if extent.last_row:
+                    # Never the dimension the sheet declares: a sheet may claim A1:GR1048576
+                    # for three rows, and openpyxl pads every row it returns to that width.
+                    sheet.reset_dimensions()
+                    values = sheet.iter_rows(max_row=extent.last_row,
+                                             max_col=extent.last_column, values_only=True)
+                    for number, row in enumerate(values, start=1):
+                        rows.add(number, [_cell_text(value) for value in row])
             finally:
                 workbook.close()
     except ApplicationError:
         raise
     except Exception:  # openpyxl raises many kinds of errors for a damaged workbook
         raise _unreadable() from None
-    return rows
+    return rows.rows
 
 
-def _trimmed(row: list[str]) -> list[str]:
-    # Sheets often report formatted but empty cells far to the right of the data.
-    end = len(row)
-    while end and not row[end - 1]:
-        end -= 1
-    return row[:end]
+def _check_extent(extent: _SheetExtent) -> None:
+    if not extent.ordered:  # openpyxl would skip such rows, silently, however many
+        raise _unreadable()
+    if extent.value_rows > MAX_ROWS + 1:  # the header and one row too many
+        raise _too_many_rows()
+    if extent.last_column > MAX_COLUMNS:
+        raise _too_many_columns()
+    if extent.last_row > MAX_SHEET_ROWS:
+        raise _file_error(
+            _("The sheet has something in row %(row)s, and leads must be within its first "
+              "%(limit)s rows. Delete what is below the leads (in Excel, Ctrl+End goes to the "
+              "last cell used) and upload the file again.")
+            % {"row": f"{extent.last_row:,}", "limit": f"{MAX_SHEET_ROWS:,}"},
+            "rows_beyond_limit")
 
 
-def _file_rows(data: bytes, name: str) -> list[list[str]]:
+def _file_rows(data: bytes, name: str) -> list[tuple[int, list[str]]]:
+    """The non-empty rows of a file, as (row number, values without trailing empty ones)."""
     lowered = name.lower()
     if data.startswith(b"\xd0\xcf\x11\xe0") or lowered.endswith(".xls"):
         raise _file_error(_("Old Excel files (.xls) cannot be read. Save the sheet as .xlsx or "
                             "as CSV UTF-8 and upload it again."), "unsupported_format")
     if data.startswith(b"PK\x03\x04") or lowered.endswith((".xlsx", ".xlsm")):
-        rows = _xlsx_rows(data)
-    else:
-        rows = _csv_rows(data)
-    return [_trimmed(row) for row in rows]
+        return _xlsx_rows(data)
+    return _csv_rows(data)
 
 
 # The preview ----------------------------------------------------------------------------------
@@ -270,14 +589,10 @@ class _Layout:
     field_columns: dict[str, str]  # field -> header of its first column
 
 
-def _layout(rows: list[list[str]]) -> _Layout:
-    header_index = next((index for index, row in enumerate(rows) if any(row)), None)
-    if header_index is None:
+def _layout(rows: list[tuple[int, list[str]]]) -> _Layout:
+    if not rows:
         raise _file_error(_("The file is empty."), "empty_file")
-    headers = rows[header_index]
-    if len(headers) > MAX_COLUMNS:
-        raise _file_error(_("The file has more than %(limit)d columns.")
-                          % {"limit": MAX_COLUMNS}, "too_many_columns")
+    header_row, headers = rows[0]
     fields: dict[int, str] = {}
     field_columns: dict[str, str] = {}
     for index, header in enumerate(headers):
@@ -293,7 +608,7 @@ def _layout(rows: list[list[str]]) -> _Layout:
         raise _file_error(
             _("The file has no name column. Name the column “姓名” or “name”. Columns found: "
               "%(columns)s.") % {"columns": found}, "no_name_column")
-    return _Layout(header_index + 1, fields, headers, field_columns)
+    return _Layout(header_row, fields, headers, field_columns)
 
 
 def _record(row: list[str], layout: _Layout) -> dict:
@@ -343,7 +658,10 @@ def import_preview(*, source: Source, file) -> ImportPreview:
     every row with intake's rules, without writing anything.
 
     Raises ApplicationError (field "file") when the file as a whole cannot be used: too large,
-    too many rows, empty, unreadable, no name column. Row problems are reported, not raised.
+    too many rows or columns, empty, unreadable, no name column. Reading is bounded by the
+    limits above, whatever the file declares: a sheet is read up to its last cell with a value,
+    and a file past a limit is refused before much of it is read. Row problems are reported,
+    not raised.
     """
     if not source.is_active:
         raise ApplicationError(_("The source “%(source)s” is not active.") % {"source": source},
@@ -358,15 +676,9 @@ def import_preview(*, source: Source, file) -> ImportPreview:
         extra_columns=[header for index, header in enumerate(layout.headers)
                        if header and index not in layout.fields],
     )
-    data_rows = [(number, row) for number, row in enumerate(rows[layout.header_row:],
-                                                             start=layout.header_row + 1)
-                 if any(row)]
+    data_rows = rows[1:]  # the reader refused more than MAX_ROWS of them
     if not data_rows:
         raise _file_error(_("The file has no rows under its header."), "no_rows")
-    if len(data_rows) > MAX_ROWS:
-        raise _file_error(
-            _("The file has more than %(limit)s rows. Split it into files of at most "
-              "%(limit)s rows.") % {"limit": f"{MAX_ROWS:,}"}, "too_many_rows")
     preview.total_rows = len(data_rows)
 
     def column_of(field_name: str | None) -> str:
