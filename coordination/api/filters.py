@@ -2,8 +2,10 @@ import datetime
 
 import django_filters
 from django import forms
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
 
 from coordination.org.models import Department, DepartmentKind, Membership, User
 
@@ -48,12 +50,66 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     field_class = _UtcIsoDateTimeField
 
 
+class _StrictIntegerField(forms.IntegerField):
+    """Digits only (with a sign): "1.0" or "1e3" is not an id, although Django's field would
+    read them as 1 and 1000."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            stripped = value.strip()
+            digits = stripped[1:] if stripped[:1] in "+-" else stripped
+            if stripped and not (digits.isascii() and digits.isdigit()):
+                raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+class _StrictBooleanField(forms.Field):
+    """`true` or `false`, as the schema says; anything else is an error, not "no filter"."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value == "true":
+            return True
+        if value == "false":
+            return False
+        raise forms.ValidationError(_("Give true or false."), code="invalid")
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = _StrictBooleanField
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet that refuses what the API schema forbids instead of ignoring it: a boolean
+    other than true/false, and an empty value for a parameter that is not free text (an empty
+    `created_after=` or `status=` is an error; leave the parameter out to not filter)."""
+
+    FILTER_DEFAULTS = {
+        **django_filters.FilterSet.FILTER_DEFAULTS,
+        models.BooleanField: {"filter_class": StrictBooleanFilter},
+    }
+
+    def is_valid(self):
+        valid = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if isinstance(filter_, django_filters.CharFilter) or name not in self.data:
+                continue
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [
+                self.data[name]]
+            if any(value.strip() == "" for value in values if isinstance(value, str)):
+                if name not in self.form.errors:
+                    self.form.add_error(name, _("Give a value, or leave the parameter out."))
+                valid = False
+        return valid
+
+
 class IdFilter(django_filters.Filter):
     """A filter by a related object's id, as a plain integer: an id that names nothing, however
     large, matches nothing (an empty list, not a 400 or a database overflow), and filtering
     costs no query to look the object up."""
 
-    field_class = forms.IntegerField
+    field_class = _StrictIntegerField
     MAX_ID = 2**63 - 1
 
     def filter(self, qs, value):
@@ -64,7 +120,7 @@ class IdFilter(django_filters.Filter):
         return super().filter(qs, value)
 
 
-class DepartmentFilter(django_filters.FilterSet):
+class DepartmentFilter(StrictFilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=DepartmentKind.choices)
 
     class Meta:
@@ -72,7 +128,7 @@ class DepartmentFilter(django_filters.FilterSet):
         fields = ["kind", "is_active"]
 
 
-class UserFilter(django_filters.FilterSet):
+class UserFilter(StrictFilterSet):
     department = IdFilter(field_name="memberships__department", distinct=True)
     role = django_filters.CharFilter(field_name="memberships__role", distinct=True)
     q = django_filters.CharFilter(method="search")
@@ -87,7 +143,7 @@ class UserFilter(django_filters.FilterSet):
         return queryset.filter(Q(full_name__icontains=value) | Q(username__icontains=value))
 
 
-class MembershipFilter(django_filters.FilterSet):
+class MembershipFilter(StrictFilterSet):
     # Plain ids: an unknown id matches nothing (an empty list), it is not a bad request.
     user = IdFilter(field_name="user_id", label=_("user ID"))
     department = IdFilter(field_name="department_id",
@@ -97,3 +153,9 @@ class MembershipFilter(django_filters.FilterSet):
     class Meta:
         model = Membership
         fields = ["user", "department", "team", "role", "is_adjudicator", "is_inspector"]
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, building the FilterSets of `filterset_fields` as strict ones."""
+
+    filterset_base = StrictFilterSet

@@ -1,11 +1,14 @@
+from django.utils.translation import gettext as _
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 
 
 class CursorPagination(pagination.CursorPagination):
     """Stable pages over lists that change while they are read.
 
     A view names its order in `cursor_ordering` (unique in the end, so the cursor is exact);
-    newest first otherwise.
+    newest first otherwise. A `page_size` that is not a whole number from 1 to 200 is refused
+    (DRF would silently use the default, hiding the caller's mistake).
     """
 
     page_size = 50
@@ -18,3 +21,20 @@ class CursorPagination(pagination.CursorPagination):
         if ordering:
             return tuple(ordering)
         return super().get_ordering(request, queryset, view)
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit() and 1 <= int(raw) <= self.max_page_size):
+            raise ValidationError({self.page_size_query_param: [
+                _("Give a whole number from 1 to %(max)d.") % {"max": self.max_page_size}]})
+        return int(raw)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1,
+                                       "maximum": self.max_page_size}
+        return parameters

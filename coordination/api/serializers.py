@@ -22,7 +22,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class MembershipSerializer(serializers.ModelSerializer):
     department = serializers.PrimaryKeyRelatedField(read_only=True)
     department_name = serializers.CharField(source="department.name", read_only=True)
-    team = serializers.PrimaryKeyRelatedField(read_only=True)
+    team = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Membership
@@ -32,6 +32,8 @@ class MembershipSerializer(serializers.ModelSerializer):
 
 class UserSerializer(serializers.ModelSerializer):
     memberships = MembershipSerializer(many=True, read_only=True)
+    # Read as stored: empty for people without an e-mail address (not an "email" format).
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = User

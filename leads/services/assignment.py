@@ -14,6 +14,7 @@ from coordination.errors import ApplicationError
 from coordination.notifications.services import notify
 from coordination.org.calendar import CalendarSpec, business_time_add, calendar_spec_for
 from coordination.org.models import User
+from coordination.text import json_text_check
 from leads.models import (
     OPEN_STATUSES,
     WORKED_STATUSES,
@@ -39,6 +40,7 @@ def rule_conditions_validate(conditions) -> None:
     if not isinstance(conditions, list):
         raise ApplicationError(_("Conditions must be a list."), code="invalid",
                                field="conditions")
+    json_text_check(conditions, "conditions")
     for index, condition in enumerate(conditions, start=1):
         if not isinstance(condition, dict) or set(condition) != {"field", "op", "value"}:
             raise ApplicationError(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from coordination.audit.services import audit_record, audit_record_many, audit_snapshot
 from coordination.errors import ApplicationError
+from coordination.text import text_check, text_problem
 from leads.models import OPEN_STATUSES, Campaign, Lead, Source
 from leads.selectors import lead_settings
 
@@ -30,33 +31,8 @@ EMAIL_MAX_LENGTH = 254
 ATTRIBUTES_MAX_BYTES = 8192
 ATTRIBUTES_MAX_DEPTH = 4
 ATTRIBUTES_MAX_KEYS = 100
-# Bidirectional overrides and isolates make "王伟" display as another name (and hide the real
-# text of a file name or a link): never in a lead's text.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
-
-
-def text_problem(value: str, *, multiline: bool = False) -> str | None:
-    """Why `value` cannot be stored as text, or None: a NUL or another control character
-    (tabs and line breaks allowed where `multiline`), a lone surrogate (not a character, and
-    refused by PostgreSQL), or a bidirectional override."""
-    for character in value:
-        code = ord(character)
-        if 0xD800 <= code <= 0xDFFF:
-            return _("Contains an invalid character (a lone surrogate).")
-        if code < 32 or code == 127:
-            if multiline and character in "\t\n\r":
-                continue
-            return _("Contains a control character (U+%(code)04X).") % {"code": code}
-        if character in _BIDI_CONTROLS:
-            return _("Contains a text-direction control character (U+%(code)04X).") % {
-                "code": code}
-    return None
-
-
 def _check_text(value: str, field: str, *, multiline: bool = False) -> None:
-    problem = text_problem(value, multiline=multiline)
-    if problem is not None:
-        raise ApplicationError(problem, code="invalid_characters", field=field)
+    text_check(value, field, multiline=multiline)
 
 
 def _attributes_clean(attributes) -> dict:

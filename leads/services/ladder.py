@@ -11,6 +11,11 @@ from leads.models import Lead, default_ladder
 LADDER_ACTIONS = {"remind", "copy_head", "reassign"}
 
 
+# A step further than a year would never be reached, and counting that many working days
+# would keep the sweep busy for nothing.
+MAX_LADDER_DAYS = 365
+
+
 def ladder_validate(ladder) -> None:
     if not isinstance(ladder, list):
         raise ApplicationError(_("The ladder must be a list of steps."), code="invalid",
@@ -18,7 +23,8 @@ def ladder_validate(ladder) -> None:
     previous = -1
     for index, step in enumerate(ladder, start=1):
         if (not isinstance(step, dict) or set(step) != {"after_days", "action"}
-                or not isinstance(step["after_days"], int) or step["after_days"] < 0):
+                or not isinstance(step["after_days"], int) or isinstance(step["after_days"], bool)
+                or not 0 <= step["after_days"] <= MAX_LADDER_DAYS):
             raise ApplicationError(
                 _("Step %(n)d must be {\"after_days\": a whole number ≥ 0, \"action\": …}.")
                 % {"n": index}, code="invalid", field="escalation_ladder")

@@ -8,7 +8,7 @@ import pytest
 
 from coordination.apikeys.services import api_key_create
 from leads.models import Lead
-from tests.factories import CampaignFactory, LeadFactory, SourceFactory
+from tests.factories import CampaignFactory, LeadFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,15 +108,16 @@ def test_deeply_nested_json_is_a_parse_error(api_client, key, source, depth):
     response = _post(api_client, key, LEADS, body)
     assert response.status_code == 400
     assert _errors(response)[0]["code"] == "parse_error"
-    body = '{"source": %d, "name": "王伟", "phone": "13800138000", "attributes": %s}' % (
-        source.pk, '{"a":' * depth + "1" + "}" * depth)
+    nested = '{"a":' * depth + "1" + "}" * depth
+    body = (f'{{"source": {source.pk}, "name": "王伟", "phone": "13800138000", '
+            f'"attributes": {nested}}}')
     response = _post(api_client, key, LEADS, body)
     assert response.status_code == 400
 
 
 def test_nan_is_not_json(api_client, key, source):
-    response = _post(api_client, key, LEADS, '{"source": %d, "name": "王伟", "phone": '
-                     '"13800138000", "attributes": {"x": NaN}}' % source.pk)
+    response = _post(api_client, key, LEADS, f'{{"source": {source.pk}, "name": "王伟", '
+                     '"phone": "13800138000", "attributes": {"x": NaN}}')
     assert response.status_code == 400
 
 
@@ -189,3 +190,13 @@ def test_filtering_by_an_unknown_id_is_an_empty_list(api_client, key, path):
     response = api_client.get(path, {field: 987654}, HTTP_AUTHORIZATION=f"Api-Key {raw}")
     assert response.status_code == 200
     assert response.json()["results"] == []
+
+
+def test_nul_and_surrogates_in_rule_conditions_are_refused(api_client):
+    api_client.force_authenticate(UserFactory(is_superuser=True, is_staff=True))
+    for value in ["抖音\x00", "\ud800"]:
+        response = _post(api_client, {}, "/api/v1/assignment-rules/", {
+            "name": "华东", "priority": 1, "strategy": "round_robin",
+            "conditions": [{"field": "region", "op": "equals", "value": value}]})
+        assert response.status_code == 400, response.content[:300]
+        assert _errors(response)[0]["field"] == "conditions"
