@@ -128,10 +128,12 @@ LOGIN_URL = "login"
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # Login lockout (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for one account, or
-# from one address (a password spray over many accounts), further attempts are refused for
-# LOGIN_LOCKOUT_MINUTES, even with the right password. An admin unlocks a person from the
-# people admin ("Unlock log-in") or by deleting the access attempts.
+# LOGIN_ADDRESS_FAILURE_LIMIT from one address (a password spray over many accounts), further
+# attempts are refused for LOGIN_LOCKOUT_MINUTES, even with the right password. An admin
+# unlocks a person from the people admin ("Unlock log-in") or by deleting the access attempts.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 10)
+AXES_HANDLER = "coordination.web.lockout.LoginLockoutHandler"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
