@@ -48,3 +48,9 @@ def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME):
     if _is_api(request):
         return _json("server_error", _("A server error occurred."), 500)
     return defaults.server_error(request, template_name)
+
+
+def api_not_found(request, *args, **kwargs):
+    """The last route under /api/: a path no resource matches (also a non-numeric id) answers
+    404 in the API's error format, in development too (where Django's debug page would)."""
+    return _json("not_found", _("Not found."), 404)

@@ -200,3 +200,11 @@ def test_nul_and_surrogates_in_rule_conditions_are_refused(api_client):
             "conditions": [{"field": "region", "op": "equals", "value": value}]})
         assert response.status_code == 400, response.content[:300]
         assert _errors(response)[0]["field"] == "conditions"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/leads/abc/claim/", "/api/v2/leads/", "/api/nothing"])
+def test_unknown_api_paths_answer_json_also_in_debug(api_client, key, path, settings):
+    settings.DEBUG = True
+    response = api_client.post(path, {}, format="json", **key)
+    assert response.status_code == 404
+    assert _errors(response)[0]["code"] == "not_found"
