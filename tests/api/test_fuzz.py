@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -63,7 +65,19 @@ def world():
 
 
 @pytest.fixture
-def callers(world, client) -> dict[str, Caller]:
+def wsgi_requests_keep_the_connection():
+    """Schemathesis calls the WSGI application itself, not Django's test client: at the end of
+    each request Django would close the database connection that holds the test's open
+    transaction (as the test client is careful not to). Disconnected for the test's length."""
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def callers(world, client, wsgi_requests_keep_the_connection) -> dict[str, Caller]:
     _key, every = api_key_create(name="fuzz all", scopes=[name for name, _ in scope_choices()])
     _key, read = api_key_create(name="fuzz read", scopes=[
         name for name, _ in scope_choices() if name.endswith(":read")])
