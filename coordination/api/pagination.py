@@ -1,6 +1,8 @@
+from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 
 
 class CursorPagination(pagination.CursorPagination):
@@ -21,6 +23,27 @@ class CursorPagination(pagination.CursorPagination):
         if ordering:
             return tuple(ordering)
         return super().get_ordering(request, queryset, view)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        """DRF's cursor, with its position checked against the ordering field: a forged
+        cursor (`p=abc` where the order is by id, a NUL in a name) is an invalid cursor (404),
+        not a query that fails in the database."""
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        name = self.ordering[0].lstrip("-")
+        try:
+            field = self._model._meta.get_field(name)
+            if "\x00" in cursor.position:
+                raise ValueError("NUL")
+            field.to_python(cursor.position)
+        except (FieldDoesNotExist, ValueError, TypeError, DjangoValidationError, OverflowError):
+            raise NotFound(self.invalid_cursor_message) from None
+        return cursor
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)

@@ -35,6 +35,16 @@ class FunnelQuerySerializer(serializers.Serializer):
         queryset=Source.objects.all(), required=False,
         help_text=gettext_lazy("Only the leads of this source."))
 
+    def validate(self, attrs):
+        # Periods are turned into aware datetimes and widened for cohorts: the first and last
+        # years of the calendar would overflow.
+        for name in ("start", "end"):
+            day = attrs.get(name)
+            if day is not None and not 1900 <= day.year <= 2999:
+                raise serializers.ValidationError(
+                    {name: gettext_lazy("Give a date between 1900 and 2999.")})
+        return attrs
+
 
 class RateSerializer(serializers.Serializer):
     value = serializers.DecimalField(**RATE_DIGITS, allow_null=True, help_text=gettext_lazy(

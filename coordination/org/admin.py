@@ -112,12 +112,20 @@ class MembershipInlineFormSet(BaseInlineFormSet):
             if getattr(form, "cleaned_data", None) and not form.cleaned_data.get("DELETE")
             and form.cleaned_data.get("department")
         ]
+        actor = getattr(self, "actor", None)
+        for form in self.forms:
+            # Who may grant what, for the rows this save changes or deletes; a row left as it
+            # was needs no right (a staff member saving their own page keeps their membership).
+            if not getattr(form, "cleaned_data", None) or not form.cleaned_data.get(
+                    "department"):
+                continue
+            if form.cleaned_data.get("DELETE") or form.has_changed():
+                form.actor = actor
+                _actor_denial(form, user=self.instance, department=form.cleaned_data[
+                    "department"], role=form.cleaned_data.get("role"))
         for form in rows:
             others = [other for other in rows if other is not form]
             data = form.cleaned_data
-            form.actor = getattr(self, "actor", None)
-            _actor_denial(form, user=self.instance, department=data["department"],
-                          role=data.get("role"))
             if form.errors:
                 continue
             try:
@@ -263,6 +271,11 @@ class DepartmentAdmin(AuditedAdminMixin, PermissionAdminMixin, admin.ModelAdmin)
     inlines = [TeamInline]
 
     def get_readonly_fields(self, request, obj=None):
+        # What a department is decides what its people may do (the executive office reads
+        # everything, the quality department judges): a head may rename it, never change
+        # its kind or close it.
+        if not request.user.is_superuser:
+            return ["kind", "is_active"]
         # A department with an adjudicator in it cannot become sales or marketing in passing.
         if obj is not None and obj.kind not in PARTISAN_KINDS and obj.memberships.filter(
             is_adjudicator=True

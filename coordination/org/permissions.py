@@ -206,6 +206,13 @@ def membership_change_denial(actor, *, department: Department, role: str, user_i
     if touches_admin_only:
         return _("Only an administrator can make someone a department head or an executive, or "
                  "change a head's or the executive office's memberships.")
+    if current is None and user_id is not None and Membership.objects.filter(
+        models.Q(role__in=ADMIN_ONLY_ROLES) | models.Q(department__kind=DepartmentKind.EXECUTIVE),
+        user_id=user_id,
+    ).exists():
+        # Adding them would make the head their manager (their absences, quotas, leads).
+        return _("This person heads a department or belongs to the executive office: only an "
+                 "administrator can add them to another department.")
     return None
 
 

@@ -24,3 +24,16 @@ class LoginLockoutHandler(AxesDatabaseHandler):
         if by_address >= settings.LOGIN_ADDRESS_FAILURE_LIMIT:
             return max(by_account, settings.AXES_FAILURE_LIMIT)
         return by_account
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """On a successful log-in, forget the failures of that account only. Axes would also
+        forget every failure from the address, so that anyone holding one working account
+        could log in between guesses and never be locked out."""
+        from axes.helpers import get_client_username
+        from axes.models import AccessAttempt
+
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count

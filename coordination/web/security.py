@@ -6,6 +6,8 @@ client); with no proxy it is REMOTE_ADDR. The login lockout (django-axes) and th
 (DRF's NUM_PROXIES, set from the same setting) agree on it.
 """
 
+import ipaddress
+
 from django.conf import settings
 
 
@@ -18,7 +20,11 @@ def client_ip(request) -> str:
                  if part.strip()]
     if not forwarded:
         return remote
-    return forwarded[-min(proxies, len(forwarded))]
+    candidate = forwarded[-min(proxies, len(forwarded))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:  # "1.2.3.4:5678", a name, garbage: not an address to count by
+        return remote
 
 
 def axes_client_ip(request) -> str:

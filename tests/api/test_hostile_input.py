@@ -208,3 +208,24 @@ def test_unknown_api_paths_answer_json_also_in_debug(api_client, key, path, sett
     response = api_client.post(path, {}, format="json", **key)
     assert response.status_code == 404
     assert _errors(response)[0]["code"] == "not_found"
+
+
+@pytest.mark.parametrize("position", ["abc", "a\x00b", "1e400"])
+@pytest.mark.parametrize("path", ["/api/v1/memberships/", "/api/v1/leads/", "/api/v1/users/"])
+def test_a_forged_cursor_is_an_invalid_cursor_not_a_crash(api_client, key, path, position):
+    import base64
+    from urllib.parse import urlencode
+
+    cursor = base64.b64encode(urlencode({"p": position}).encode()).decode()
+    response = api_client.get(path, {"cursor": cursor}, **key)
+    assert response.status_code in (200, 404)
+    assert response["Content-Type"].startswith("application/json")
+
+
+def test_the_funnel_refuses_dates_at_the_edge_of_the_calendar(api_client):
+    _key, raw = api_key_create(name="bi", scopes=["metrics:read"])
+    response = api_client.get("/api/v1/metrics/funnel/", {"start": "0001-01-01",
+                                                          "end": "0001-01-02"},
+                              HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert response.status_code == 400
+    assert _errors(response)[0]["field"] == "start"

@@ -63,6 +63,19 @@ def test_a_few_typos_of_colleagues_sharing_an_address_lock_nobody_else(client):
     assert _login(client, people[4].username, PASSWORD).status_code == 302
 
 
+def test_logging_in_with_another_account_does_not_reset_the_count(client):
+    _person("victim")
+    _person("attacker")
+    for n in range(4):
+        assert _login(client, "victim", f"guess-{n}").status_code == 200
+    # A working account logs in between the guesses from the same address ...
+    assert _login(client, "attacker", PASSWORD).status_code == 302
+    client.logout()
+    # ... and the victim's count goes on: the fifth wrong password locks the account.
+    assert _login(client, "victim", "guess-5").status_code in (200, 429)
+    assert _login(client, "victim", PASSWORD).status_code == 429
+
+
 def test_the_lockout_page_is_in_the_layout_and_translated(client):
     _person("zhaomin")
     for n in range(5):

@@ -181,3 +181,58 @@ def test_the_admin_refuses_a_staff_head_promoting_a_member(client):
         "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00"})
     head.refresh_from_db()
     assert not head.is_superuser
+
+
+def test_a_head_cannot_add_an_executive_or_another_head_to_their_department(
+        executive_office):
+    head = member(DepartmentKind.SALES, Role.HEAD)
+    sales = head.memberships.get().department
+    boss = member(department=executive_office, role=Role.EXECUTIVE)
+    other_head = member(DepartmentKind.DELIVERY, Role.HEAD)
+    for person in (boss, other_head):
+        with pytest.raises(PermissionDenied, match="only an administrator"):
+            membership_create(user=person, department=sales, actor=head)
+    assert not permissions.manages_user(head, boss)
+
+
+def test_a_staff_head_cannot_change_what_their_department_is(client):
+    from django.contrib.auth.models import Permission
+
+    head = member(DepartmentKind.SALES, Role.HEAD)
+    head.is_staff = True
+    head.save()
+    head.user_permissions.add(*Permission.objects.filter(
+        codename__in=["change_department", "view_department"]))
+    sales = head.memberships.get().department
+    client.force_login(head)
+    response = client.post(f"/admin/coordination/department/{sales.pk}/change/", {
+        "name": "销售一部", "kind": "executive", "is_active": "on",
+        "teams-TOTAL_FORMS": "0", "teams-INITIAL_FORMS": "0"})
+    assert response.status_code == 302
+    sales.refresh_from_db()
+    assert sales.kind == DepartmentKind.SALES
+    permissions.forget_memberships(head)
+    assert not permissions.is_executive(head)
+
+
+def test_a_staff_member_saves_their_own_page_without_touching_their_membership(client):
+    from django.contrib.auth.models import Permission
+
+    head = member(DepartmentKind.SALES, Role.HEAD)
+    head.is_staff = True
+    head.save()
+    head.user_permissions.add(*Permission.objects.filter(
+        codename__in=["change_user", "view_user", "view_membership", "change_membership"]))
+    membership = head.memberships.get()
+    client.force_login(head)
+    response = client.post(f"/admin/coordination/user/{head.pk}/change/", {
+        "username": head.username, "full_name": "新名字", "email": "", "phone": "",
+        "preferred_language": "zh-hans", "last_login_0": "", "last_login_1": "",
+        "date_joined_0": "2026-01-01", "date_joined_1": "00:00:00",
+        "memberships-TOTAL_FORMS": "1", "memberships-INITIAL_FORMS": "1",
+        "memberships-0-id": membership.pk, "memberships-0-user": head.pk,
+        "memberships-0-department": membership.department_id, "memberships-0-role": "head",
+        "absences-TOTAL_FORMS": "0", "absences-INITIAL_FORMS": "0"})
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    head.refresh_from_db()
+    assert head.full_name == "新名字"
