@@ -156,6 +156,10 @@ class DisputeSerializer(serializers.ModelSerializer):
     follow_ups = DisputeFollowUpSerializer(many=True, read_only=True)
     attachments = DisputeAttachmentSerializer(many=True, read_only=True)
     rulings = RulingSerializer(many=True, read_only=True)
+    # A lead of the daily sample was disputed by nobody, on no grounds: "" then.
+    ground = serializers.ChoiceField(
+        choices=DisputeGround.choices, read_only=True, allow_blank=True,
+        help_text=_("Empty for a lead of the daily sample."))
 
     class Meta:
         model = Dispute

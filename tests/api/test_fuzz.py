@@ -8,12 +8,14 @@ bounded number of examples per operation keep it repeatable and within a few min
 API added later is fuzzed the same way, with no change here.
 """
 
+import datetime
 from dataclasses import dataclass, field
 
 import pytest
 import schemathesis
 from django.core import signals
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
@@ -26,6 +28,7 @@ from coordination.apikeys.scopes import scope_choices
 from coordination.apikeys.services import api_key_create
 from coordination.org.models import DepartmentKind, Role
 from coordination.wsgi import application
+from leads.models import Dispute, DisputeSide
 from tests.factories import (
     CampaignFactory,
     DepartmentFactory,
@@ -59,8 +62,13 @@ def world():
     member(department=sales, role=Role.HEAD)
     source = SourceFactory(name="百度推广")
     CampaignFactory(source=source, name="双十一")
-    for _ in range(3):
-        LeadFactory(source=source, owner=rep, status="assigned")
+    leads = [LeadFactory(source=source, owner=rep, status="assigned") for _ in range(3)]
+    # Disputes of both kinds: one a rep opened with its grounds, one of the daily sample
+    # (which has none), so that the answers about them are checked against the schema too.
+    due = timezone.now() + datetime.timedelta(days=1)
+    Dispute.objects.create(lead=leads[0], side=DisputeSide.SALES, opened_by=rep,
+                           ground="unreachable", evidence="打了三次都没人接", due_at=due)
+    Dispute.objects.create(lead=leads[1], side=DisputeSide.SAMPLE, due_at=due)
     return {"rep": rep}
 
 
