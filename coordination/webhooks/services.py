@@ -53,6 +53,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = datetime.timedelta(minutes=1)
 BACKOFF_MAX = datetime.timedelta(hours=6)
 TIMEOUT_SECONDS = 10
+MAX_CONNECT_ADDRESSES = 3
 # A claimed delivery is not claimed again before this lease runs out: far longer than an
 # attempt can take (the timeout), so two workers never send it side by side, yet a worker that
 # died while sending is retried by the sweep a few minutes later.
@@ -463,7 +464,10 @@ def _connect(targets: Targets, timeout: float) -> socket.socket:
     """A TCP connection to the first of `targets` that answers, as socket.create_connection
     makes one, but to the addresses already checked rather than to a name resolved anew."""
     error = OSError("No address to connect to.")
-    for family, sockaddr in targets:
+    # A few addresses at most: a name with dozens of unreachable ones would otherwise hold the
+    # worker for their timeouts one after another (a deadline beyond the task's time limit is
+    # the task's; the claim lease outlasts both).
+    for family, sockaddr in list(targets)[:MAX_CONNECT_ADDRESSES]:
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.settimeout(timeout)

@@ -436,3 +436,25 @@ def test_https_refuses_an_untrusted_certificate(settings, dns, tls_receiver, mon
     assert "certificate verify failed" in delivery.last_error.lower()
     assert tls_receiver.received == []
     assert tls_receiver.server_names == ["hooks.internal.example"]
+
+
+def test_a_delivery_tries_a_few_addresses_at_most():
+    import socket
+
+    from coordination.webhooks.services import MAX_CONNECT_ADDRESSES, _connect
+
+    listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listening.bind(("127.0.0.1", 0))
+    listening.listen(1)
+    closed = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    closed.bind(("127.0.0.1", 0))  # bound, not listening: refused at once
+    try:
+        refused = (socket.AF_INET, closed.getsockname())
+        answering = (socket.AF_INET, listening.getsockname())
+        sock = _connect([refused] * (MAX_CONNECT_ADDRESSES - 1) + [answering], timeout=2)
+        sock.close()
+        with pytest.raises(OSError):
+            _connect([refused] * MAX_CONNECT_ADDRESSES + [answering], timeout=2)
+    finally:
+        listening.close()
+        closed.close()
