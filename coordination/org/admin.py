@@ -20,7 +20,12 @@ from coordination.org.models import (
     User,
     WorkingPeriod,
 )
-from coordination.org.permissions import can_act, can_view, membership_change_denial
+from coordination.org.permissions import (
+    can_act,
+    can_change_department_kind,
+    can_view,
+    membership_change_denial,
+)
 from coordination.org.services import (
     membership_create,
     membership_delete,
@@ -271,10 +276,7 @@ class DepartmentAdmin(AuditedAdminMixin, PermissionAdminMixin, admin.ModelAdmin)
     inlines = [TeamInline]
 
     def get_readonly_fields(self, request, obj=None):
-        # What a department is decides what its people may do (the executive office reads
-        # everything, the quality department judges): a head may rename it, never change
-        # its kind or close it.
-        if not request.user.is_superuser:
+        if not can_change_department_kind(request.user):
             return ["kind", "is_active"]
         # A department with an adjudicator in it cannot become sales or marketing in passing.
         if obj is not None and obj.kind not in PARTISAN_KINDS and obj.memberships.filter(

@@ -141,6 +141,13 @@ def can_manage_department(user, department: Department) -> bool:
     return is_superuser(user) or is_head_of(user, department)
 
 
+def can_change_department_kind(user) -> bool:
+    """What a department is decides what its people may do (the executive office reads
+    everything, the quality department judges): only an administrator changes a department's
+    kind or closes it; a head may rename it."""
+    return is_superuser(user)
+
+
 def can_view_team(user, team: Team) -> bool:
     return is_person(user)
 
