@@ -20,13 +20,13 @@ class Schedule:
 SCHEDULES = [
     Schedule(
         name="worker heartbeat",
-        task="coordination.tasks.heartbeat_task",
+        task="coordination.core.tasks.heartbeat_task",
         every_seconds=60,
         description="Shows on /healthz that the scheduler and a worker run.",
     ),
     Schedule(
         name="webhooks: send due deliveries",
-        task="coordination.webhooks.tasks.webhook_deliveries_due_task",
+        task="coordination.core.webhooks.tasks.webhook_deliveries_due_task",
         every_seconds=60,
         description="Sends webhook deliveries whose next attempt is due (retries with "
                     "backoff) and hands over events that missed their dispatch.",

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from coordination.web import errors, views
+from coordination.core.web import errors, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -21,11 +21,11 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^api/(?P<version>v1)/", include("coordination.api.urls")),
+    re_path(r"^api/(?P<version>v1)/", include("coordination.core.api.urls")),
     re_path(r"^api/", errors.api_not_found),
 ]
 
-handler400 = "coordination.web.errors.bad_request"
-handler403 = "coordination.web.errors.permission_denied"
-handler404 = "coordination.web.errors.page_not_found"
-handler500 = "coordination.web.errors.server_error"
+handler400 = "coordination.core.web.errors.bad_request"
+handler403 = "coordination.core.web.errors.permission_denied"
+handler404 = "coordination.core.web.errors.page_not_found"
+handler500 = "coordination.core.web.errors.server_error"

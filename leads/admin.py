@@ -21,13 +21,13 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from coordination.audit.admin import AuditedAdminMixin
-from coordination.audit.services import audit_record
-from coordination.errors import ApplicationError
-from coordination.errors import PermissionDenied as NotAllowed
-from coordination.forms import add_application_error
-from coordination.org import permissions as org
-from coordination.org.admin import PermissionAdminMixin
+from coordination.core.audit.admin import AuditedAdminMixin
+from coordination.core.audit.services import audit_record
+from coordination.core.errors import ApplicationError
+from coordination.core.errors import PermissionDenied as NotAllowed
+from coordination.core.forms import add_application_error
+from coordination.core.org import permissions as org
+from coordination.core.org.admin import PermissionAdminMixin
 from leads.import_views import PROBLEMS_SHOWN, ImportUploadForm
 from leads.models import (
     AnswerType,

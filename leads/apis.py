@@ -13,8 +13,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org.permissions import is_person
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.org.permissions import is_person
 from leads.filters import (
     AssignmentRuleFilter,
     CampaignFilter,

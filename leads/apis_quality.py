@@ -17,10 +17,10 @@ from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from coordination.api.filters import IdFilter, StrictBooleanFilter, StrictFilterSet
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org import permissions as org
-from coordination.org.models import DepartmentKind
+from coordination.core.api.filters import IdFilter, StrictBooleanFilter, StrictFilterSet
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.org import permissions as org
+from coordination.core.org.models import DepartmentKind
 from leads.apis import DETAIL_ERRORS, ERRORS
 from leads.models import (
     Dispute,

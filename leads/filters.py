@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coordination.api.filters import (
+from coordination.core.api.filters import (
     IdFilter,
     StrictBooleanFilter,
     StrictFilterSet,

@@ -6,7 +6,7 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from coordination.errors import ApplicationError
+from coordination.core.errors import ApplicationError
 from leads.models import AnswerType, DisputeGround, FollowUp, Verdict
 
 # The rules of evidence files (allowlist, sniffing, size, count) live in the evidence service,

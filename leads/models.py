@@ -9,8 +9,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from coordination.org.base import TimeStampedModel
-from coordination.org.models import Team, currency_validator
+from coordination.core.org.base import TimeStampedModel
+from coordination.core.org.models import Team, currency_validator
 
 
 class Channel(models.TextChoices):

@@ -5,8 +5,8 @@ from functools import cached_property
 
 from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 
-from coordination.org import permissions as org
-from coordination.org.models import DepartmentKind, Membership, Role
+from coordination.core.org import permissions as org
+from coordination.core.org.models import DepartmentKind, Membership, Role
 from leads.models import DisputeSide, Lead, LeadPool
 
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from coordination.org.base import TimeStampedModel
+from coordination.core.org.base import TimeStampedModel
 from leads.models import FollowUp, Lead, Source
 
 __all__ = [

@@ -19,8 +19,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from coordination.org import permissions as org
-from coordination.org.models import Absence, DepartmentKind, Membership, Role, User
+from coordination.core.org import permissions as org
+from coordination.core.org.models import Absence, DepartmentKind, Membership, Role, User
 from leads.models import (
     OPEN_STATUSES,
     Assignment,
@@ -134,7 +134,7 @@ def sales_head_ids(*, team_id: int | None = None) -> list[int]:
     """Heads of the team's department, else heads of every sales department."""
     heads = Membership.objects.filter(role=Role.HEAD, user__is_active=True)
     if team_id is not None:
-        from coordination.org.models import Team
+        from coordination.core.org.models import Team
 
         department_id = Team.objects.filter(pk=team_id).values_list("department_id",
                                                                       flat=True).first()

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from coordination.org.models import User, currency_validator
+from coordination.core.org.models import User, currency_validator
 from leads.models import (
     AssignmentRule,
     Campaign,

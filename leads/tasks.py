@@ -7,7 +7,7 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
-from coordination.org.calendar import calendar_spec_for
+from coordination.core.org.calendar import calendar_spec_for
 from leads.services import (
     disputes_escalate_overdue,
     inspections_draw,

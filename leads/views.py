@@ -26,9 +26,9 @@ from django.views.decorators.http import require_GET, require_POST
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from coordination.errors import ApplicationError
-from coordination.errors import PermissionDenied as NotAllowed
-from coordination.forms import add_application_error
+from coordination.core.errors import ApplicationError
+from coordination.core.errors import PermissionDenied as NotAllowed
+from coordination.core.forms import add_application_error
 from leads.forms import (
     AllLeadsFilterForm,
     FollowUpForm,

@@ -22,9 +22,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from coordination.errors import ApplicationError
-from coordination.errors import PermissionDenied as NotAllowed
-from coordination.forms import add_application_error
+from coordination.core.errors import ApplicationError
+from coordination.core.errors import PermissionDenied as NotAllowed
+from coordination.core.forms import add_application_error
 from leads.forms_quality import (
     CorrectionForm,
     DisputeForm,

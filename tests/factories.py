@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from coordination.org.models import (
+from coordination.core.org.models import (
     Absence,
     BusinessCalendar,
     CalendarDay,

@@ -5,7 +5,7 @@ import datetime
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from coordination.errors import ApplicationError
+from coordination.core.errors import ApplicationError
 from coordination.metrics.funnel import funnel_source_choices
 from coordination.metrics.periods import (
     Period,

@@ -8,7 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coordination.errors import ApplicationError, PermissionDenied
+from coordination.core.errors import ApplicationError, PermissionDenied
 from coordination.metrics.funnel import funnel_metrics
 from coordination.metrics.periods import period_check, this_month, today_in_site_zone
 from coordination.metrics.permissions import (

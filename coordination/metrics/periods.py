@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coordination.errors import ApplicationError
+from coordination.core.errors import ApplicationError
 
 # Longer periods are refused: ten years of monthly buckets is already more than a chart shows,
 # and the cap keeps one request from grouping a century of days.

@@ -1,7 +1,7 @@
 """Who may read the shared figures: the scoreboard page and the metrics API."""
 
-from coordination.org import permissions as org
-from coordination.org.models import DepartmentKind
+from coordination.core.org import permissions as org
+from coordination.core.org.models import DepartmentKind
 from leads.permissions import is_blind_reader
 
 METRICS_READ_SCOPE = "metrics:read"

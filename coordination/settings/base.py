@@ -48,7 +48,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
-    "coordination",
+    "coordination.core",
     "leads",
     "handoff",
     "complaints",
@@ -66,7 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "coordination.web.middleware.NoStoreMiddleware",
+    "coordination.core.web.middleware.NoStoreMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -85,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "coordination.web.context_processors.layout",
+                "coordination.core.web.context_processors.layout",
             ],
         },
     },
@@ -133,12 +133,12 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 # unlocks a person from the people admin ("Unlock log-in") or by deleting the access attempts.
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 10)
-AXES_HANDLER = "coordination.web.lockout.LoginLockoutHandler"
+AXES_HANDLER = "coordination.core.web.lockout.LoginLockoutHandler"
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "coordination.web.security.login_locked_out"
-AXES_CLIENT_IP_CALLABLE = "coordination.web.security.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "coordination.core.web.security.login_locked_out"
+AXES_CLIENT_IP_CALLABLE = "coordination.core.web.security.axes_client_ip"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_VERBOSE = False
 LOGIN_REDIRECT_URL = "home"
@@ -152,7 +152,7 @@ if LANGUAGE_CODE not in {code for code, _name in LANGUAGES}:
         f"LANGUAGE_CODE must be one of zh-hans, en; not {LANGUAGE_CODE!r}."
     )
 LOCALE_PATHS = [BASE_DIR / "locale"]
-FORMAT_MODULE_PATH = ["coordination.formats"]
+FORMAT_MODULE_PATH = ["coordination.core.formats"]
 TIME_ZONE = env_time_zone("TIME_ZONE", "Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
@@ -237,24 +237,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 REST_FRAMEWORK = {
     # API keys first: its WWW-Authenticate header makes a refused key a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "coordination.apikeys.authentication.ApiKeyAuthentication",
+        "coordination.core.apikeys.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "coordination.apikeys.permissions.HasRequiredScope",
+        "coordination.core.apikeys.permissions.HasRequiredScope",
     ],
-    "DEFAULT_PAGINATION_CLASS": "coordination.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "coordination.core.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": ["coordination.api.filters.FilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["coordination.core.api.filters.FilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "coordination.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "coordination.core.api.errors.exception_handler",
     "DEFAULT_VERSIONING_CLASS": "rest_framework.versioning.URLPathVersioning",
     "ALLOWED_VERSIONS": ["v1"],
     "DEFAULT_VERSION": "v1",
     # JSON in, JSON out; the upload endpoints name their multipart parser themselves.
-    "DEFAULT_PARSER_CLASSES": ["coordination.api.parsers.BoundedJSONParser"],
-    "DEFAULT_THROTTLE_CLASSES": ["coordination.api.throttling.PrincipalRateThrottle"],
+    "DEFAULT_PARSER_CLASSES": ["coordination.core.api.parsers.BoundedJSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["coordination.core.api.throttling.PrincipalRateThrottle"],
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 # Requests per API key, per signed-in person and per address of anonymous callers. A refused

@@ -9,12 +9,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coordination.audit.services import audit_record
-from coordination.errors import ApplicationError
-from coordination.notifications.services import notify
-from coordination.org.calendar import CalendarSpec, business_time_add, calendar_spec_for
-from coordination.org.models import User
-from coordination.text import json_text_check
+from coordination.core.audit.services import audit_record
+from coordination.core.errors import ApplicationError
+from coordination.core.notifications.services import notify
+from coordination.core.org.calendar import CalendarSpec, business_time_add, calendar_spec_for
+from coordination.core.org.models import User
+from coordination.core.text import json_text_check
 from leads.models import (
     OPEN_STATUSES,
     WORKED_STATUSES,

@@ -14,9 +14,9 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from coordination.audit.services import audit_record
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org import permissions as org
+from coordination.core.audit.services import audit_record
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.org import permissions as org
 from leads.models import Dispute, DisputeAttachment, DisputeStatus
 
 # Screenshots, call recordings, PDFs of chats. Kept small, since they are stored with the

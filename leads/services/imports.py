@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coordination.audit.services import audit_record
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org.permissions import is_superuser
+from coordination.core.audit.services import audit_record
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.org.permissions import is_superuser
 from leads.models import Campaign, ImportStatus, Lead, LeadImport, Source
 from leads.services.intake import BULK_LIMIT, lead_bulk_create, lead_clean
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coordination.audit.services import audit_record
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.notifications.services import notify
-from coordination.org.models import User
+from coordination.core.audit.services import audit_record
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.notifications.services import notify
+from coordination.core.org.models import User
 from leads.models import (
     AnswerType,
     FollowUp,

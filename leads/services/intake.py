@@ -12,9 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coordination.audit.services import audit_record, audit_record_many, audit_snapshot
-from coordination.errors import ApplicationError
-from coordination.text import text_check, text_problem
+from coordination.core.audit.services import audit_record, audit_record_many, audit_snapshot
+from coordination.core.errors import ApplicationError
+from coordination.core.text import text_check, text_problem
 from leads.models import OPEN_STATUSES, Campaign, Lead, Source
 from leads.selectors import lead_settings
 

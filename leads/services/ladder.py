@@ -4,8 +4,8 @@ import datetime
 
 from django.utils.translation import gettext as _
 
-from coordination.errors import ApplicationError
-from coordination.org.calendar import CalendarSpec, calendar_spec_for
+from coordination.core.errors import ApplicationError
+from coordination.core.org.calendar import CalendarSpec, calendar_spec_for
 from leads.models import Lead, default_ladder
 
 LADDER_ACTIONS = {"remind", "copy_head", "reassign"}

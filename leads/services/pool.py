@@ -6,9 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from coordination.audit.services import audit_record
-from coordination.errors import ApplicationError
-from coordination.org.models import User
+from coordination.core.audit.services import audit_record
+from coordination.core.errors import ApplicationError
+from coordination.core.org.models import User
 from leads.models import OPEN_STATUSES, Assignment, AssignmentReason, Lead, LeadPool
 from leads.permissions import can_claim_from
 from leads.selectors import lead_settings, previous_owner_ids, start_of_local_day
@@ -46,7 +46,7 @@ def lead_recycle(*, lead: Lead, pool: LeadPool, note: str = "", actor=None,
     if previous_owner_id:
         from django.utils.translation import gettext_lazy
 
-        from coordination.notifications.services import notify
+        from coordination.core.notifications.services import notify
 
         notify(recipient=User.objects.get(pk=previous_owner_id),
                title=gettext_lazy("Lead moved to the lead pool: %(lead)s"),

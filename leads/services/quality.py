@@ -11,17 +11,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coordination.audit.services import audit_record
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.events.services import event_emit
-from coordination.notifications.services import notify
-from coordination.org.calendar import (
+from coordination.core.audit.services import audit_record
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.events.services import event_emit
+from coordination.core.notifications.services import notify
+from coordination.core.org.calendar import (
     CalendarSpec,
     business_time_add,
     business_time_between,
     calendar_spec_for,
 )
-from coordination.org.models import DepartmentKind, Membership, Role, User
+from coordination.core.org.models import DepartmentKind, Membership, Role, User
 from leads.models import (
     Dispute,
     DisputeAttachment,

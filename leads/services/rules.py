@@ -3,8 +3,8 @@
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
-from coordination.audit.services import audit_record, audit_snapshot
-from coordination.errors import ApplicationError
+from coordination.core.audit.services import audit_record, audit_snapshot
+from coordination.core.errors import ApplicationError
 from leads.models import AssignmentRule, Campaign, RulePoolMember
 from leads.services.assignment import rule_conditions_validate
 from leads.services.ladder import ladder_validate

@@ -14,9 +14,9 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coordination.notifications.services import notify
-from coordination.org.calendar import CalendarSpec, business_time_add, calendar_spec_for
-from coordination.org.models import User
+from coordination.core.notifications.services import notify
+from coordination.core.org.calendar import CalendarSpec, business_time_add, calendar_spec_for
+from coordination.core.org.models import User
 from leads.models import (
     OPEN_STATUSES,
     Assignment,

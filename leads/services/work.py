@@ -8,10 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from coordination.audit.services import audit_record, audit_snapshot
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org.models import User
-from coordination.org.selectors import user_is_available
+from coordination.core.audit.services import audit_record, audit_snapshot
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.org.models import User
+from coordination.core.org.selectors import user_is_available
 from leads.models import (
     OPEN_STATUSES,
     AssignmentReason,

@@ -24,9 +24,9 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from coordination.apikeys.scopes import scope_choices
-from coordination.apikeys.services import api_key_create
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.apikeys.scopes import scope_choices
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.org.models import DepartmentKind, Role
 from coordination.wsgi import application
 from leads.models import Dispute, DisputeSide
 from tests.factories import (

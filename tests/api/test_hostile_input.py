@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from coordination.apikeys.services import api_key_create
+from coordination.core.apikeys.services import api_key_create
 from leads.models import Lead
 from tests.factories import CampaignFactory, LeadFactory, SourceFactory, UserFactory
 

@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from coordination.apikeys.models import ApiKey
-from coordination.apikeys.services import api_key_authenticate, api_key_create, api_key_revoke
-from coordination.errors import ApplicationError
+from coordination.core.apikeys.models import ApiKey
+from coordination.core.apikeys.services import api_key_authenticate, api_key_create, api_key_revoke
+from coordination.core.errors import ApplicationError
 from tests.factories import DepartmentFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from coordination.apikeys.services import api_key_create
+from coordination.core.apikeys.services import api_key_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

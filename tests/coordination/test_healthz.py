@@ -30,7 +30,7 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr("coordination.web.health.connection.cursor", refuse)
+    monkeypatch.setattr("coordination.core.web.health.connection.cursor", refuse)
     response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
@@ -40,7 +40,7 @@ def test_healthz_is_503_when_the_database_is_unreachable(client, monkeypatch):
 
 
 def test_healthz_shows_the_last_worker_heartbeat(client):
-    from coordination.tasks import heartbeat_task
+    from coordination.core.tasks import heartbeat_task
 
     heartbeat_task()
     assert client.get("/healthz").json()["worker_last_heartbeat"] is not None

@@ -6,8 +6,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from coordination.apikeys.services import api_key_create
-from coordination.audit.models import AuditEvent
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.audit.models import AuditEvent
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

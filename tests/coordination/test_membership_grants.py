@@ -4,12 +4,12 @@ and then read every lead and every follow-up's notes."""
 
 import pytest
 
-from coordination.apikeys.services import api_key_create
-from coordination.audit.models import AuditEvent
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org import permissions
-from coordination.org.models import DepartmentKind, Membership, Role
-from coordination.org.services import membership_create, membership_delete, membership_update
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.audit.models import AuditEvent
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.org import permissions
+from coordination.core.org.models import DepartmentKind, Membership, Role
+from coordination.core.org.services import membership_create, membership_delete, membership_update
 from tests.factories import DepartmentFactory, TeamFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db

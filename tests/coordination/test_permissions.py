@@ -2,10 +2,10 @@
 
 import pytest
 
-from coordination.apikeys.principal import ApiKeyPrincipal
-from coordination.apikeys.services import api_key_create
-from coordination.org import permissions
-from coordination.org.models import Absence, DepartmentKind, Role
+from coordination.core.apikeys.principal import ApiKeyPrincipal
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.org import permissions
+from coordination.core.org.models import Absence, DepartmentKind, Role
 from tests.factories import (
     AbsenceFactory,
     DepartmentFactory,
@@ -89,7 +89,7 @@ def test_only_heads_and_admins_manage_a_departments_memberships(sales):
 
 
 def test_unknown_objects_are_closed_by_default():
-    from coordination.notifications.services import notify
+    from coordination.core.notifications.services import notify
 
     notification = notify(recipient=UserFactory(), title="x", email=False)
     assert not permissions.can_view(UserFactory(), notification)

@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from coordination.management.commands.seed_demo import (
+from coordination.core.management.commands.seed_demo import (
     CHINA_PUBLIC_HOLIDAYS,
     DEMO_PASSWORD,
     GIVEN_NAMES,
@@ -19,8 +19,8 @@ from coordination.management.commands.seed_demo import (
     calendar_days,
     generated_name,
 )
-from coordination.org.calendar import calendar_spec_for, is_business_time
-from coordination.org.models import (
+from coordination.core.org.calendar import calendar_spec_for, is_business_time
+from coordination.core.org.models import (
     PARTISAN_KINDS,
     Absence,
     BusinessCalendar,

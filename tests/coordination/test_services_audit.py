@@ -1,9 +1,9 @@
 import pytest
 from django.db import DatabaseError, transaction
 
-from coordination.audit.models import AppendOnlyError, AuditEvent
-from coordination.audit.selectors import audit_history_for
-from coordination.audit.services import audit_record, audit_snapshot
+from coordination.core.audit.models import AppendOnlyError, AuditEvent
+from coordination.core.audit.selectors import audit_history_for
+from coordination.core.audit.services import audit_record, audit_snapshot
 from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ import zoneinfo
 
 import pytest
 
-from coordination.errors import ApplicationError
-from coordination.org.calendar import (
+from coordination.core.errors import ApplicationError
+from coordination.core.org.calendar import (
     CalendarSpec,
     business_minutes_between,
     business_time_add,

@@ -3,11 +3,11 @@ marketing. Refused by the service, the admin and the API, with a clear message."
 
 import pytest
 
-from coordination.apikeys.services import api_key_create
-from coordination.audit.selectors import audit_history_for
-from coordination.errors import ApplicationError
-from coordination.org.models import DepartmentKind, Membership, Role
-from coordination.org.services import membership_create, membership_update
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.audit.selectors import audit_history_for
+from coordination.core.errors import ApplicationError
+from coordination.core.org.models import DepartmentKind, Membership, Role
+from coordination.core.org.services import membership_create, membership_update
 from tests.factories import DepartmentFactory, TeamFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db

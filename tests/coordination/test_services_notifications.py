@@ -1,10 +1,10 @@
 import pytest
 from django.core import mail
 
-from coordination.errors import ApplicationError
-from coordination.notifications.models import Notification
-from coordination.notifications.services import notification_mark_read, notify
-from coordination.notifications.tasks import notification_email_task
+from coordination.core.errors import ApplicationError
+from coordination.core.notifications.models import Notification
+from coordination.core.notifications.services import notification_mark_read, notify
+from coordination.core.notifications.tasks import notification_email_task
 from tests.factories import DepartmentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -66,7 +66,7 @@ def test_a_failed_send_releases_the_claim_for_the_retry(monkeypatch,
     def broken_send(*args, **kwargs):
         raise ConnectionError("mail server down")
 
-    monkeypatch.setattr("coordination.notifications.tasks.send_mail", broken_send)
+    monkeypatch.setattr("coordination.core.notifications.tasks.send_mail", broken_send)
     with pytest.raises(ConnectionError):
         notification_email_task.run(notification.pk)
     notification.refresh_from_db()

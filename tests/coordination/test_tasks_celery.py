@@ -64,7 +64,7 @@ def test_task_round_trip_through_a_real_worker(broker, tmp_path):
     client.conf.task_serializer = "json"
     client.conf.accept_content = ["json"]
     try:
-        result = client.send_task("coordination.tasks.ping_task", args=["hello"], queue=queue)
+        result = client.send_task("coordination.core.tasks.ping_task", args=["hello"], queue=queue)
         assert result.get(timeout=60) == "pong:hello"
     finally:
         worker.terminate()

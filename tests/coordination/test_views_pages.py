@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.notifications.models import Notification
-from coordination.notifications.services import notify
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.notifications.models import Notification
+from coordination.core.notifications.services import notify
+from coordination.core.org.models import DepartmentKind, Role
 from tests.factories import (
     AbsenceFactory,
     DepartmentFactory,

@@ -12,20 +12,20 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from coordination.apikeys.models import ApiKey
-from coordination.apikeys.services import api_key_create, api_key_revoke
-from coordination.events.models import Event
-from coordination.events.services import event_emit
+from coordination.core.apikeys.models import ApiKey
+from coordination.core.apikeys.services import api_key_create, api_key_revoke
+from coordination.core.events.models import Event
+from coordination.core.events.services import event_emit
 
 # The API module registers the webhooks:manage scope (until CoordinationConfig.ready() does).
-from coordination.webhooks import apis  # noqa: F401
-from coordination.webhooks.models import (
+from coordination.core.webhooks import apis  # noqa: F401
+from coordination.core.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
-from coordination.webhooks.services import (
+from coordination.core.webhooks.services import (
     MAX_ATTEMPTS,
     webhook_deliver,
     webhook_deliveries_due,
@@ -34,7 +34,7 @@ from coordination.webhooks.services import (
     webhook_subscription_create,
     webhook_subscription_deactivate,
 )
-from coordination.webhooks.tasks import webhook_deliver_task
+from coordination.core.webhooks.tasks import webhook_deliver_task
 from tests.factories import UserFactory, member
 
 # Names resolve through the fake resolver (conftest.py): example.com names to a public address.
@@ -264,7 +264,7 @@ def test_an_event_of_a_rolled_back_transaction_creates_no_delivery(receiver):
 
 
 def test_a_subscription_needs_a_web_url_and_known_events():
-    from coordination.errors import ApplicationError
+    from coordination.core.errors import ApplicationError
 
     with pytest.raises(ApplicationError) as error:
         webhook_subscription_create(url="file:///etc/passwd", events=["test.happened"])
@@ -368,7 +368,7 @@ def key_post(api_client, raw, events, url="https://crm.example.com/tandem"):
 
 
 def test_dispute_events_need_the_quality_scope():
-    from coordination.webhooks.services import webhook_event_scope
+    from coordination.core.webhooks.services import webhook_event_scope
 
     assert webhook_event_scope("dispute.opened") == "quality:read"
     assert webhook_event_scope("dispute.ruled") == "quality:read"
@@ -485,8 +485,8 @@ def test_an_admins_subscription_receives_every_event_it_chose(
 
 
 def test_an_admin_cannot_widen_a_keys_subscription_beyond_its_scopes():
-    from coordination.errors import ApplicationError
-    from coordination.webhooks.services import webhook_subscription_update
+    from coordination.core.errors import ApplicationError
+    from coordination.core.webhooks.services import webhook_subscription_update
 
     key, _raw = api_key_create(name="CRM", scopes=["webhooks:manage"])
     subscription, _secret = webhook_subscription_create(
@@ -498,6 +498,6 @@ def test_an_admin_cannot_widen_a_keys_subscription_beyond_its_scopes():
 
 
 def _principal(api_key):
-    from coordination.apikeys.principal import ApiKeyPrincipal
+    from coordination.core.apikeys.principal import ApiKeyPrincipal
 
     return ApiKeyPrincipal(api_key)

@@ -9,20 +9,20 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from coordination.apikeys.scopes import scope_choices
-from coordination.apikeys.services import api_key_create
-from coordination.errors import ApplicationError
-from coordination.events.models import Event
+from coordination.core.apikeys.scopes import scope_choices
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.errors import ApplicationError
+from coordination.core.events.models import Event
 
 # The API module registers the webhooks:manage scope (until CoordinationConfig.ready() does).
-from coordination.webhooks import apis  # noqa: F401
-from coordination.webhooks.models import (
+from coordination.core.webhooks import apis  # noqa: F401
+from coordination.core.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
-from coordination.webhooks.services import (
+from coordination.core.webhooks.services import (
     webhook_backoff,
     webhook_deliver,
     webhook_event_dispatch,
@@ -441,7 +441,7 @@ def test_https_refuses_an_untrusted_certificate(settings, dns, tls_receiver, mon
 def test_a_delivery_tries_a_few_addresses_at_most():
     import socket
 
-    from coordination.webhooks.services import MAX_CONNECT_ADDRESSES, _connect
+    from coordination.core.webhooks.services import MAX_CONNECT_ADDRESSES, _connect
 
     listening = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listening.bind(("127.0.0.1", 0))

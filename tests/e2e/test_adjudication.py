@@ -12,7 +12,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from coordination.org.models import DepartmentKind
+from coordination.core.org.models import DepartmentKind
 from leads.models import Dispute, DisputeSide, FollowUp, LeadStatus, Ruling
 from leads.services import dispute_open
 from tests.factories import DepartmentFactory, LeadFactory, SourceFactory, UserFactory, member

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from coordination.notifications.services import notify
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.notifications.services import notify
+from coordination.core.org.models import DepartmentKind, Role
 from tests.factories import DepartmentFactory, UserFactory, member
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import Assignment, AssignmentReason, FollowUp, LeadStatus
 from tests.factories import (
     CampaignFactory,

@@ -3,7 +3,7 @@ import zoneinfo
 
 import pytest
 
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.org.models import DepartmentKind, Role
 from tests.factories import DepartmentFactory, SourceFactory, TeamFactory, member
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")

@@ -10,8 +10,8 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from coordination.audit.models import AuditEvent
-from coordination.org.models import DepartmentKind
+from coordination.core.audit.models import AuditEvent
+from coordination.core.org.models import DepartmentKind
 from leads.models import (
     Assignment,
     AssignmentRule,

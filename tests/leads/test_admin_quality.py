@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import (
     Criterion,
     Dispute,

@@ -6,8 +6,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from coordination.apikeys.services import api_key_create
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import Assignment, FollowUp, Lead, LeadStatus, LostReason
 from tests.factories import (
     CampaignFactory,

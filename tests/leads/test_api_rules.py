@@ -2,8 +2,8 @@
 
 import pytest
 
-from coordination.apikeys.services import api_key_create
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import AssignmentRule, Campaign, RulePoolMember, Source
 from tests.factories import (
     AssignmentRuleFactory,

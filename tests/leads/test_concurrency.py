@@ -6,7 +6,7 @@ from collections import Counter
 import pytest
 from django.db import connection, connections
 
-from coordination.errors import ApplicationError
+from coordination.core.errors import ApplicationError
 from leads.models import Assignment, Lead
 from leads.services import lead_assign_auto, lead_claim, leads_sweep_first_contact
 from tests.factories import LeadFactory, LeadPoolFactory, rule_with_reps

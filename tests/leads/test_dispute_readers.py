@@ -15,9 +15,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.apikeys.principal import ApiKeyPrincipal
-from coordination.apikeys.services import api_key_create
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.apikeys.principal import ApiKeyPrincipal
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import (
     Dispute,
     DisputeAttachment,

@@ -8,9 +8,9 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from coordination.audit.models import AuditEvent
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.audit.models import AuditEvent
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import (
     Dispute,
     DisputeAttachment,

@@ -5,10 +5,10 @@ import datetime
 
 import pytest
 
-from coordination.apikeys.services import api_key_create
-from coordination.errors import ApplicationError
-from coordination.notifications.models import Notification
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.errors import ApplicationError
+from coordination.core.notifications.models import Notification
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import AssignmentRule, Lead, LeadStatus
 from leads.services import (
     catalog_save,

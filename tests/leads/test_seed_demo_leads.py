@@ -10,8 +10,8 @@ from django.core.management.base import CommandError
 from django.db.models import Q
 from django.utils import timezone
 
-from coordination.notifications.models import Notification
-from coordination.org.models import User
+from coordination.core.notifications.models import Notification
+from coordination.core.org.models import User
 from leads.management.commands.seed_demo_leads import SCORECARD, SOURCE_NAMES
 from leads.models import (
     OPEN_STATUSES,

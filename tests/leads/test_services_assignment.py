@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from coordination.notifications.models import Notification
+from coordination.core.notifications.models import Notification
 from leads.models import Assignment, AssignmentReason, Lead, LeadStatus
 from leads.services import lead_assign_auto, lead_create, rule_matches
 from tests.factories import AbsenceFactory, LeadFactory, rule_with_reps

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from coordination.errors import ApplicationError
+from coordination.core.errors import ApplicationError
 from leads.models import FollowUp, Lead, LeadSettings, LeadStatus, Outcome
 from leads.services import follow_up_create, lead_assign_auto, leads_sweep_first_contact
 from tests.factories import LeadFactory, rule_with_reps

@@ -9,9 +9,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
-from coordination.audit.models import AuditEvent
-from coordination.errors import ApplicationError, PermissionDenied
-from coordination.org.models import DepartmentKind
+from coordination.core.audit.models import AuditEvent
+from coordination.core.errors import ApplicationError, PermissionDenied
+from coordination.core.org.models import DepartmentKind
 from leads.models import ImportStatus, Lead, LeadImport
 from leads.services import imports
 from leads.services.imports import (

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-from coordination.errors import ApplicationError
+from coordination.core.errors import ApplicationError
 from leads.services import imports
 from leads.services.imports import import_preview
 from tests.factories import SourceFactory

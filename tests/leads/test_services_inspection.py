@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from coordination.errors import ApplicationError
-from coordination.org.models import DepartmentKind
+from coordination.core.errors import ApplicationError
+from coordination.core.org.models import DepartmentKind
 from leads.models import (
     Criterion,
     FollowUp,

@@ -5,8 +5,8 @@ import datetime
 
 import pytest
 
-from coordination.audit.models import AuditEvent
-from coordination.errors import ApplicationError
+from coordination.core.audit.models import AuditEvent
+from coordination.core.errors import ApplicationError
 from leads.models import Assignment, Lead, LeadStatus
 from leads.services import BULK_LIMIT, lead_bulk_create, lead_create, phone_normalize
 from tests.factories import CampaignFactory, LeadFactory, SourceFactory, rule_with_reps
@@ -146,7 +146,7 @@ def test_inactive_source_is_refused(source):
 
 
 def test_contact_corrections_follow_intake_rules_and_are_audited(source):
-    from coordination.audit.models import AuditEvent
+    from coordination.core.audit.models import AuditEvent
     from leads.services.intake import lead_update_contact
 
     lead = lead_create(source=source, data={"name": "张三", "phone": "13800138000",

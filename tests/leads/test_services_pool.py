@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from coordination.errors import ApplicationError
+from coordination.core.errors import ApplicationError
 from leads.models import AssignmentReason, Lead, LeadStatus
 from leads.services import lead_claim, lead_lose
 from tests.factories import LeadFactory, LeadPoolFactory, TeamFactory, member

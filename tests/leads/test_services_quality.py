@@ -6,10 +6,10 @@ from decimal import Decimal
 
 import pytest
 
-from coordination.errors import ApplicationError
-from coordination.events.models import Event
-from coordination.notifications.models import Notification
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.errors import ApplicationError
+from coordination.core.events.models import Event
+from coordination.core.notifications.models import Notification
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import (
     Dispute,
     DisputeCap,

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from coordination.notifications.models import Notification
+from coordination.core.notifications.models import Notification
 from leads.models import Assignment, AssignmentReason, Lead, LeadStatus, OnExhausted
 from leads.services import (
     follow_up_create,
@@ -257,7 +257,7 @@ def test_a_missed_first_contact_is_stamped_once(reps, source, head):
 def test_ladder_days_are_working_days_of_the_calendar():
     import zoneinfo
 
-    from coordination.org.calendar import CalendarSpec
+    from coordination.core.org.calendar import CalendarSpec
     from leads.services.ladder import add_working_days
 
     shanghai = zoneinfo.ZoneInfo("Asia/Shanghai")

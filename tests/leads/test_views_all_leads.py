@@ -8,8 +8,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.org.models import DepartmentKind, Role
-from coordination.web.navigation import navigation_for
+from coordination.core.org.models import DepartmentKind, Role
+from coordination.core.web.navigation import navigation_for
 from leads.models import Lead, LeadStatus
 from tests.factories import (
     CampaignFactory,

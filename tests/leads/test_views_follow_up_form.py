@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.org.models import DepartmentKind
+from coordination.core.org.models import DepartmentKind
 from leads.models import FollowUp, Lead, LeadStatus
 from tests.factories import LeadFactory, member
 

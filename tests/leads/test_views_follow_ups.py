@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import FollowUp, LeadStatus
 from tests.factories import DepartmentFactory, LeadFactory, SourceFactory, UserFactory, member
 

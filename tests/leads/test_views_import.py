@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import ImportStatus, Lead, LeadImport
 from leads.services.imports import lead_import_create
 from tests.factories import LeadFactory, SourceFactory, UserFactory, member, rule_with_reps

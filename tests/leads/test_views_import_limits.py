@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook
 
-from coordination.org.models import DepartmentKind
+from coordination.core.org.models import DepartmentKind
 from leads.models import LeadImport
 from tests.factories import SourceFactory, member
 

@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.org.models import DepartmentKind, Role
-from coordination.web.navigation import NAVIGATION, NavItem, navigation_for
+from coordination.core.org.models import DepartmentKind, Role
+from coordination.core.web.navigation import NAVIGATION, NavItem, navigation_for
 from leads.models import (
     Assignment,
     AssignmentReason,
@@ -699,7 +699,7 @@ def test_navigation_offers_the_leads_pages_by_role():
 
 
 def test_navigation_leaves_out_a_page_whose_address_is_not_wired(monkeypatch):
-    monkeypatch.setattr("coordination.web.navigation.NAVIGATION", [
+    monkeypatch.setattr("coordination.core.web.navigation.NAVIGATION", [
         *NAVIGATION,
         NavItem("missing", "Missing", "leads_import:does-not-exist", lambda user: True),
     ])

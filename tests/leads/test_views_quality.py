@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.org.models import DepartmentKind, Role
 from leads.models import (
     Criterion,
     Dispute,

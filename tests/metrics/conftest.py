@@ -60,8 +60,8 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from coordination.core.org.models import DepartmentKind, Role
 from coordination.metrics.periods import Period
-from coordination.org.models import DepartmentKind, Role
 from leads.models import (
     Dispute,
     FollowUp,

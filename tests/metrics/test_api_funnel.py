@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from coordination.apikeys.services import api_key_create
-from coordination.org.models import DepartmentKind, Role
+from coordination.core.apikeys.services import api_key_create
+from coordination.core.org.models import DepartmentKind, Role
 from tests.factories import SourceFactory, UserFactory, member
 from tests.metrics.conftest import _lead, at
 

@@ -4,8 +4,8 @@ while both sides still see them; and it costs no query."""
 
 import pytest
 
+from coordination.core.org.models import Role
 from coordination.metrics.funnel import funnel_metrics
-from coordination.org.models import Role
 from leads.models import QualitySettings
 from tests.factories import member
 from tests.metrics.conftest import NOVEMBER as NOVEMBER_PERIOD

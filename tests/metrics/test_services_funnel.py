@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from coordination.errors import ApplicationError
+from coordination.core.errors import ApplicationError
 from coordination.metrics.funnel import Money, Rate, funnel_metrics, trend_buckets
 from coordination.metrics.periods import (
     Period,

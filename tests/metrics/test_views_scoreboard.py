@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from coordination.org.models import DepartmentKind, Role
-from coordination.web.navigation import navigation_for
+from coordination.core.org.models import DepartmentKind, Role
+from coordination.core.web.navigation import navigation_for
 from tests.factories import CampaignFactory, SourceFactory, UserFactory, member
 from tests.metrics.conftest import _dispute, _lead, at
 

@@ -78,7 +78,7 @@ class Command(BaseCommand):
     # -- set-up ---------------------------------------------------------------------------------
 
     def setup_org(self, reps_count):
-        from coordination.org.models import Department, Membership, Role, Team, User
+        from coordination.core.org.models import Department, Membership, Role, Team, User
         from leads.models import AssignmentRule, RulePoolMember, Source
 
         sales = Department.objects.create(name="销售部", kind="sales")

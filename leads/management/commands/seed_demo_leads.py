@@ -31,16 +31,16 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from coordination.celery import app as celery_app
-from coordination.notifications.models import Notification
-from coordination.org.calendar import (
+from coordination.core.notifications.models import Notification
+from coordination.core.org.calendar import (
     CalendarSpec,
     business_time_add,
     calendar_spec_for,
     is_business_time,
     next_business_moment,
 )
-from coordination.org.models import Department, DepartmentKind, Role, Team, User
-from coordination.org.selectors import user_is_available
+from coordination.core.org.models import Department, DepartmentKind, Role, Team, User
+from coordination.core.org.selectors import user_is_available
 from leads.models import (
     OPEN_STATUSES,
     AnswerType,
