@@ -47,6 +47,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run
 
 # Regenerate the Chinese translations catalogue after adding strings, then compile it.

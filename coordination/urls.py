@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from coordination.core.web import errors, views
+from coordination.core.web.routes import page_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,13 +16,12 @@ urlpatterns = [
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("organisation/", views.organisation, name="organisation"),
     path("healthz", views.healthz, name="healthz"),
-    path("leads/import/", include("leads.import_urls")),
-    path("leads/", include("leads.urls")),
-    path("", include("coordination.dashboards.urls")),
+    # Each app's pages, as it registered them from its AppConfig.ready().
+    *page_urlpatterns(),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    re_path(r"^api/(?P<version>v1)/", include("coordination.core.api.urls")),
+    re_path(r"^api/(?P<version>v1)/", include("coordination.api_urls")),
     re_path(r"^api/", errors.api_not_found),
 ]
 

@@ -3,16 +3,17 @@
 from leads.apis import (
     AssignmentRuleViewSet,
     CampaignViewSet,
+    DisputeViewSet,
     FollowUpViewSet,
+    InspectionViewSet,
     LeadViewSet,
     PoolViewSet,
     SourceViewSet,
 )
-from leads.apis_quality import DisputeViewSet, InspectionViewSet
 
 # Paths the router cannot express go here. leads/bulk is an action of the lead resource, and
 # the follow-ups of a lead are registered on the router with the lead's id in the prefix.
-extra_urlpatterns: list = []
+urlpatterns: list = []
 
 
 def register(router) -> None:

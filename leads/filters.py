@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from coordination.core.api.filters import (
@@ -11,7 +12,21 @@ from coordination.core.api.filters import (
     StrictFilterSet,
     UtcIsoDateTimeFilter,
 )
-from leads.models import AssignmentRule, Campaign, FollowUp, Lead, LeadStatus
+from coordination.core.errors import ApplicationError
+from leads.models import (
+    AssignmentRule,
+    Campaign,
+    Dispute,
+    DisputeGround,
+    DisputeSide,
+    DisputeStatus,
+    FollowUp,
+    Inspection,
+    InspectionStatus,
+    Lead,
+    LeadStatus,
+)
+from leads.permissions import dispute_read_rule
 
 
 class LeadFilter(StrictFilterSet):
@@ -86,3 +101,47 @@ class AssignmentRuleFilter(StrictFilterSet):
     class Meta:
         model = AssignmentRule
         fields = ["is_active", "strategy", "team"]
+
+
+# Lead quality ------------------------------------------------------------------------------------
+
+
+class DisputeFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=DisputeStatus.choices)
+    side = django_filters.ChoiceFilter(
+        choices=DisputeSide.choices, method="filter_side",
+        label=_("opened by side (refused under blind review)"))
+    ground = django_filters.ChoiceFilter(choices=DisputeGround.choices)
+    lead = IdFilter(field_name="lead_id", label=_("lead ID"))
+    overdue = StrictBooleanFilter(
+        method="filter_overdue", label=_("open and past the ruling deadline"))
+
+    class Meta:
+        model = Dispute
+        fields = ["status", "side", "ground", "lead"]
+
+    def filter_side(self, queryset, name, value):
+        # Filtering on what blind review hides would reveal it.
+        if dispute_read_rule(self.request).blind:
+            raise ApplicationError(
+                gettext("Under blind review disputes cannot be filtered by side."),
+                code="blind_review", field="side")
+        return queryset.filter(side=value)
+
+    def filter_overdue(self, queryset, name, value):
+        overdue = Q(status=DisputeStatus.OPEN, due_at__lte=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class InspectionFilter(StrictFilterSet):
+    status = django_filters.ChoiceFilter(choices=InspectionStatus.choices)
+    rep = IdFilter(field_name="follow_up__author_id", label=_("rep ID"))
+    drawn_from = django_filters.DateFilter(field_name="drawn_on", lookup_expr="gte",
+                                           label=_("drawn on or after"))
+    drawn_until = django_filters.DateFilter(field_name="drawn_on", lookup_expr="lte",
+                                            label=_("drawn on or before"))
+    passed = StrictBooleanFilter()
+
+    class Meta:
+        model = Inspection
+        fields = ["status", "rep", "passed"]

@@ -7,6 +7,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, Value
 
 from coordination.core.org import permissions as org
 from coordination.core.org.models import DepartmentKind, Membership, Role
+from coordination.core.request_cache import cached
 from leads.models import DisputeSide, Lead, LeadPool
 
 
@@ -208,9 +209,12 @@ def can_claim_from(user, pool: LeadPool) -> bool:
     return any(m.team_id == pool.team_id for m in org.memberships_of(user))
 
 
-org.register(Lead, view=can_view_lead,
-             act=lambda user, lead, action: can_reassign_lead(user, lead)
-             if action in {"change", "reassign"} else org.is_superuser(user))
+def can_act_on_lead(user, lead: Lead, action: str) -> bool:
+    """The rule registered with the core for leads (LeadsConfig.ready()): changing and
+    reassigning follow can_reassign_lead; anything else is the superuser's."""
+    if action in {"change", "reassign"}:
+        return can_reassign_lead(user, lead)
+    return org.is_superuser(user)
 
 
 # Lead quality ------------------------------------------------------------------------------------
@@ -339,9 +343,9 @@ class DisputeReadRule:
 
     @cached_property
     def blind(self) -> bool:
-        """Blind review applies to this reader. One settings query, for the quality
-        department only."""
-        return self.kind == QUALITY and is_blind_reader(self.user)
+        """Blind review applies to this reader: `is_blind_reader`, the one condition (true
+        only for the quality department's judges, so only for `kind == QUALITY`)."""
+        return is_blind_reader(self.user)
 
     @cached_property
     def _seen_leads(self) -> Q | None:
@@ -411,6 +415,14 @@ class DisputeReadRule:
         return DisputeAccess(SIDE, contact=seen, notes=seen and can_read_notes_in_lists(user))
 
 
+def dispute_read_rule(request) -> DisputeReadRule:
+    """The `DisputeReadRule` of the request's user, built once per request: the queryset, the
+    filters, the serializers, the pages and the admin of one request all ask it."""
+    if not hasattr(request, "_dispute_rule"):
+        request._dispute_rule = DisputeReadRule(request.user)
+    return request._dispute_rule
+
+
 def dispute_read_access(user, dispute) -> DisputeAccess:
     """What `user` may read of `dispute` (`DisputeReadRule`). For several disputes, or several
     questions in one request, build one DisputeReadRule and ask it."""
@@ -424,10 +436,13 @@ def is_blind_reader(user) -> bool:
     the names of the people on the lead, nor anything that tells them (file names, uploaders,
     per-person or per-side tallies), on the pages, in the API and in the admin.
 
-    One settings query for a quality reader, none for anybody else."""
+    One settings query per request for a quality reader, none for anybody else."""
     if not can_see_quality_queue(user):
         return False
     from leads.models import QualitySettings
 
-    settings = QualitySettings.objects.filter(pk=1).first()
-    return True if settings is None else settings.blind_review
+    def load() -> bool:
+        settings = QualitySettings.objects.filter(pk=1).only("blind_review").first()
+        return True if settings is None else settings.blind_review
+
+    return cached(f"{QualitySettings.CACHE_KEY}.blind_review", load)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from leads import views, views_quality
+from leads import views
 
 app_name = "leads"
 
@@ -21,20 +21,31 @@ urlpatterns = [
     path("<int:pk>/claim/", views.lead_claim_view, name="claim"),
 ]
 
-# Lead quality: disputes and rulings, inspection of follow-ups (leads/views_quality.py).
+# Lead quality: disputes and rulings (leads/views/quality.py), inspection of follow-ups
+# (leads/views/inspection.py).
 urlpatterns += [
-    path("<int:pk>/dispute/", views_quality.dispute_open_view, name="dispute_open"),
-    path("quality/disputes/", views_quality.dispute_queue, name="disputes"),
-    path("quality/disputes/<int:pk>/", views_quality.dispute_page, name="dispute"),
-    path("quality/disputes/<int:pk>/rule/", views_quality.dispute_rule_view,
-         name="dispute_rule"),
+    path("<int:pk>/dispute/", views.dispute_open_view, name="dispute_open"),
+    path("quality/disputes/", views.dispute_queue, name="disputes"),
+    path("quality/disputes/<int:pk>/", views.dispute_page, name="dispute"),
+    path("quality/disputes/<int:pk>/rule/", views.dispute_rule_view, name="dispute_rule"),
     path("quality/disputes/<int:pk>/rulings/<int:ruling_pk>/correct/",
-         views_quality.ruling_correct_view, name="ruling_correct"),
-    path("quality/disputes/<int:pk>/files/<int:file_pk>/", views_quality.dispute_file,
+         views.ruling_correct_view, name="ruling_correct"),
+    path("quality/disputes/<int:pk>/files/<int:file_pk>/", views.dispute_file,
          name="dispute_file"),
-    path("quality/inspections/", views_quality.inspection_queue, name="inspections"),
-    path("quality/inspections/<int:pk>/", views_quality.inspection_page, name="inspection"),
-    path("quality/inspections/<int:pk>/score/", views_quality.inspection_score_view,
+    path("quality/inspections/", views.inspection_queue, name="inspections"),
+    path("quality/inspections/<int:pk>/", views.inspection_page, name="inspection"),
+    path("quality/inspections/<int:pk>/score/", views.inspection_score_view,
          name="inspection_score"),
-    path("quality/results/", views_quality.quality_results, name="quality_results"),
+    path("quality/results/", views.quality_results, name="quality_results"),
+]
+
+# The file import (leads/views/imports.py), under /leads/import/ in its own namespace
+# "leads_import": coordination/urls.py includes it as (import_urlpatterns, "leads_import").
+import_urlpatterns = [
+    path("", views.import_upload, name="upload"),
+    path("template.csv", views.import_template_download, name="template"),
+    path("<int:pk>/", views.import_detail, name="detail"),
+    path("<int:pk>/confirm/", views.import_confirm, name="confirm"),
+    path("<int:pk>/cancel/", views.import_cancel, name="cancel"),
+    path("<int:pk>/rows.csv", views.import_problems_download, name="problems"),
 ]

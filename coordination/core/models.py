@@ -7,6 +7,7 @@ feature app.
 from coordination.core.apikeys.models import ApiKey
 from coordination.core.audit.models import AuditEvent
 from coordination.core.events.models import Event
+from coordination.core.idempotency.models import IdempotencyRecord
 from coordination.core.notifications.models import Notification
 from coordination.core.org.models import (
     Absence,
@@ -31,6 +32,7 @@ __all__ = [
     "CalendarDay",
     "Department",
     "Heartbeat",
+    "IdempotencyRecord",
     "Membership",
     "Notification",
     "Quota",

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coordination.core.api.serializers import ErrorsSerializer
 from coordination.core.errors import ApplicationError, PermissionDenied
 from coordination.metrics.funnel import funnel_metrics
 from coordination.metrics.periods import period_check, this_month, today_in_site_zone
@@ -17,7 +18,6 @@ from coordination.metrics.permissions import (
     can_view_scoreboard,
 )
 from leads.models import Source
-from leads.serializers import ErrorsSerializer
 
 RATE_DIGITS = {"max_digits": 5, "decimal_places": 4}
 MONEY_DIGITS = {"max_digits": 20, "decimal_places": 2}

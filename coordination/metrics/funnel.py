@@ -35,25 +35,29 @@ period it came in, so a period's figures settle as its leads are worked.
   - **First-contact SLA compliance** = met / settled, *settled* = met + missed.
   - **First contact missed** = missed / assigned leads.
 - **Reassignment rate** = leads reassigned by the sweep at least once after a missed deadline,
-  first contact or next step (`reassignment_count > 0`), / assigned leads. Escalations to the
-  head and recycling to the pool are not reassignments (they are in "first contact missed"
-  when the missed deadline was the first contact's).
+  first contact or next step (`reassigned_lead_filter`: `reassignment_count > 0`), / assigned
+  leads. Escalations to the head and recycling to the pool are not reassignments (they are in
+  "first contact missed" when the missed deadline was the first contact's). What a
+  reassignment is lives at the leads floor (`leads.models.REASSIGNMENT_REASONS`,
+  `leads.selectors.reassignment_filter`), so that the team board's "reassigned today", which
+  may not import this module, counts the same reassignments.
 - **Inspection pass rate** = round-1 inspections scored in the period that passed / round-1
-  inspections scored in the period (by `scored_at`; round 2 is a second opinion on the same
-  follow-up and would count it twice). With a source filter, those of follow-ups on leads of
+  inspections scored in the period (by `scored_at`; `counted_inspection_filter`: round 2 is a
+  second opinion on the same follow-up and would count it twice; the team's quality results
+  count the same inspections). With a source filter, those of follow-ups on leads of
   that source. By source and by campaign: those of follow-ups on leads of that source or
   campaign, whenever the leads came in; the rows then add up to the total, and a source or
   campaign with inspections in the period but no lead created in it has a row whose lead
   figures are zero.
 - **Disputes** (sales and marketing sides; the daily sample claims nothing and is left out):
   disputes *opened* in the period, per side and per person who opened them. A dispute is
-  *ruled* once it has a ruling; it is *lost* by its side when its current ruling (the newest,
-  the one no correction superseded) differs from the side's claim (`claim_of`: sales claims
-  invalid, marketing claims valid), *upheld* otherwise. Under blind review the quality
-  department must not learn which side opened a dispute, nor who: for its readers
-  (`funnel_metrics(with_disputes=False)`) there are no dispute figures at all, neither per
-  person nor per side (a per-side count that moves when a dispute comes in, is ruled or is
-  corrected would tell the side of that dispute).
+  *ruled* once it has a ruling; it is *lost* by its side when its ruling in force (the one no
+  correction superseded: `RulingQuerySet.in_force`, read by `ruling_in_force_value`) differs
+  from the side's claim (`claim_of`: sales claims invalid, marketing claims valid), *upheld*
+  otherwise. Under blind review the quality department must not learn which side opened a
+  dispute, nor who: for its readers (`funnel_metrics(with_disputes=False)`) there are no
+  dispute figures at all, neither per person nor per side (a per-side count that moves when
+  a dispute comes in, is ruled or is corrected would tell the side of that dispute).
 - Rates are Decimals rounded to four places, None when the denominator is zero.
 
 Every figure is computed in SQL with conditional aggregates, in four queries whatever the
@@ -68,16 +72,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 
-from django.db.models import (
-    Count,
-    DateField,
-    F,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-    Sum,
-)
+from django.db.models import Count, DateField, F, Q, QuerySet, Sum
 from django.db.models.functions import Trunc
 from django.utils import timezone
 
@@ -86,12 +81,15 @@ from leads.models import (
     Dispute,
     DisputeSide,
     Inspection,
-    InspectionStatus,
     Lead,
     LeadStatus,
-    Ruling,
     Source,
     Verdict,
+)
+from leads.selectors import (
+    counted_inspection_filter,
+    reassigned_lead_filter,
+    ruling_in_force_value,
 )
 from leads.services.quality import claim_of
 
@@ -317,7 +315,7 @@ def _lead_aggregates(now: datetime.datetime) -> dict:
     valid = ~Q(quality_verdict=Verdict.INVALID)
     won = Q(status=LeadStatus.WON)
     assigned = Q(assigned_at__isnull=False)
-    reassigned = Q(reassignment_count__gt=0)
+    reassigned = reassigned_lead_filter()
     # Met and missed are disjoint, and both written without negation: a negated comparison
     # with a NULL deadline would be NULL, and drop the lead from both.
     missed = assigned & (
@@ -453,7 +451,7 @@ def _inspections(period: Period, source_id: int | None) -> list[dict]:
     """The round-1 inspections scored in the period, scored and passed, grouped by the source
     and campaign of the lead of the inspected follow-up: one query."""
     start, end = period.bounds()
-    inspections = Inspection.objects.filter(round=1, status=InspectionStatus.DONE,
+    inspections = Inspection.objects.filter(counted_inspection_filter(),
                                             scored_at__gte=start, scored_at__lt=end)
     if source_id is not None:
         inspections = inspections.filter(follow_up__lead__source_id=source_id)
@@ -465,16 +463,9 @@ def _inspections(period: Period, source_id: int | None) -> list[dict]:
                 .order_by())
 
 
-def current_verdict_subquery() -> Subquery:
-    """The verdict of a dispute's current ruling: its newest, the one no correction
-    superseded; None while the dispute is open."""
-    return Subquery(Ruling.objects.filter(dispute=OuterRef("pk"), superseded_by__isnull=True)
-                    .order_by("-created_at", "-id").values("verdict")[:1])
-
-
 def dispute_lost_filter() -> Q:
     """Disputes whose current ruling differs from what their side claimed. Needs the
-    `verdict` annotation of `current_verdict_subquery`."""
+    `verdict` annotation of `ruling_in_force_value("verdict")`."""
     return reduce(operator.or_, (
         Q(side=side, verdict__in=[verdict for verdict in Verdict.values
                                   if verdict != claim_of(side)])
@@ -487,7 +478,7 @@ def _disputes(period: Period, source_id: int | None) -> DisputeFigures:
                                       side__in=DISPUTING_SIDES)
     if source_id is not None:
         disputes = disputes.filter(lead__source_id=source_id)
-    rows = (disputes.annotate(verdict=current_verdict_subquery())
+    rows = (disputes.annotate(verdict=ruling_in_force_value("verdict"))
             .values("side", "opened_by_id", "opened_by__full_name", "opened_by__username")
             .annotate(opened=Count("pk"), ruled=Count("pk", filter=Q(verdict__isnull=False)),
                       lost=Count("pk", filter=dispute_lost_filter()))

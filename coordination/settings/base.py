@@ -52,10 +52,14 @@ INSTALLED_APPS = [
     "leads",
     "handoff",
     "complaints",
+    "coordination.metrics",
     "meetings",
+    "coordination.dashboards",
 ]
 
 MIDDLEWARE = [
+    # First: settings rows read during the request are read once (coordination.core.request_cache).
+    "coordination.core.request_cache.RequestCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -63,6 +67,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication (keys belong to the caller) and, in process_view, after the CSRF
+    # check: a POST carrying an Idempotency-Key is done once (coordination.core.idempotency).
+    "coordination.core.idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -270,6 +277,17 @@ for _kind, _rate in API_THROTTLE_RATES.items():
         raise ImproperlyConfigured(
             f"API_THROTTLE_{_kind.upper()} must look like 600/minute, not {_rate!r}."
         )
+# Idempotency keys (coordination.core.idempotency): how long the answer to a POST carrying an
+# Idempotency-Key is kept for its retries, and how long a key stays claimed by a request that
+# never finished (a worker that died) before a retry may run it again. The lock window must be
+# shorter than the time a key is kept.
+IDEMPOTENCY_KEY_TTL_SECONDS = env_int("IDEMPOTENCY_KEY_TTL_SECONDS", 24 * 3600)
+IDEMPOTENCY_KEY_LOCK_SECONDS = env_int("IDEMPOTENCY_KEY_LOCK_SECONDS", 600)
+if not 0 < IDEMPOTENCY_KEY_LOCK_SECONDS < IDEMPOTENCY_KEY_TTL_SECONDS:
+    raise ImproperlyConfigured(
+        "Idempotency settings must satisfy 0 < IDEMPOTENCY_KEY_LOCK_SECONDS < "
+        "IDEMPOTENCY_KEY_TTL_SECONDS."
+    )
 SPECTACULAR_SETTINGS = {
     "TITLE": "Tandem API",
     "DESCRIPTION": "Leads, handoffs, complaints, meetings and requests across departments.",
@@ -289,6 +307,11 @@ SPECTACULAR_SETTINGS = {
         "SourceChannelEnum": "leads.models.Channel",
         "ContactChannelEnum": "leads.models.ContactChannel",
     },
+    # Every POST documents the optional Idempotency-Key header and its 400/409/422 answers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "coordination.core.idempotency.schema.idempotency_postprocess",
+    ],
 }
 
 # Content-Security-Policy on every answer: scripts, styles, fonts and images from this site

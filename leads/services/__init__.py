@@ -26,7 +26,9 @@ from leads.services.inspection import (
     inspection_agreement,
     inspection_score,
     inspections_draw,
+    scorecard_save,
     scorecard_score,
+    scorecard_validate,
 )
 from leads.services.intake import (
     BULK_LIMIT,
@@ -48,7 +50,7 @@ from leads.services.quality import (
     quality_settings,
     ruling_correct,
 )
-from leads.services.rules import catalog_save, rule_save
+from leads.services.rules import catalog_save, catalog_validate, rule_save, rule_validate
 from leads.services.sweep import (
     SweepReport,
     leads_assign_unassigned,
@@ -68,12 +70,12 @@ __all__ = [
     "claim_of", "dispute_open", "dispute_rule", "disputes_escalate_overdue",
     "follow_up_flag_not_genuine", "inspection_agreement", "inspection_score",
     "inspections_draw", "leads_sample_for_adjudication", "quality_settings", "ruling_correct",
-    "scorecard_score",
+    "scorecard_save", "scorecard_score", "scorecard_validate",
     "dispute_attachment_add", "evidence_file_validate",
     "BULK_LIMIT", "BulkResult", "ImportPreview", "ImportResult", "IntakeResult", "SweepReport",
     "catalog_save", "import_commit", "import_preview", "lead_import_cancel",
     "lead_import_confirm", "lead_import_create", "lead_imports_expire",
-    "follow_up_create", "rule_save",
+    "catalog_validate", "follow_up_create", "rule_save", "rule_validate",
     "ladder_validate", "lead_assign", "lead_assign_auto", "lead_bulk_create", "lead_claim",
     "lead_clean", "lead_create", "lead_lose", "lead_qualify", "lead_reassign_manual",
     "lead_recycle", "lead_win", "leads_assign_unassigned", "leads_recycle_idle",

@@ -17,6 +17,7 @@ from coordination.core.org.models import User
 from coordination.core.text import json_text_check
 from leads.models import (
     OPEN_STATUSES,
+    REASSIGNMENT_REASONS,
     WORKED_STATUSES,
     Assignment,
     AssignmentReason,
@@ -178,7 +179,7 @@ def lead_assign(*, lead: Lead, rep: User | None, reason: str, rule: AssignmentRu
     lead.pool = None
     lead.pooled_at = None
     lead.unassigned_reason = ""
-    if reason == AssignmentReason.REASSIGNMENT:
+    if reason in REASSIGNMENT_REASONS:
         lead.reassignment_count += 1
     if lead.first_contacted_at is None:
         lead.status = LeadStatus.ASSIGNED

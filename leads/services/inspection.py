@@ -14,12 +14,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coordination.core.audit.services import audit_record
+from coordination.core.audit.services import audit_record, audit_snapshot
 from coordination.core.errors import ApplicationError, PermissionDenied
 from coordination.core.notifications.services import notify
 from coordination.core.org.models import User
 from leads.models import (
     AnswerType,
+    Criterion,
     FollowUp,
     Inspection,
     InspectionAnswer,
@@ -274,5 +275,108 @@ def inspection_agreement(*, since: datetime.datetime | None = None) -> dict:
             "mean_score_difference": Decimal(figures["difference"]).quantize(Decimal("0.01"))}
 
 
-__all__ = ["follow_up_flag_not_genuine", "inspection_agreement", "inspection_score",
-           "inspections_draw", "rep_recent_average", "scorecard_score"]
+# Scorecards --------------------------------------------------------------------------------------
+
+CRITERION_FIELDS = ("position", "label", "weight", "answer_type", "min_score", "max_score",
+                    "choices")
+
+
+def _options_validate(options) -> None:
+    """A choice's options as `scorecard_score` reads them: a label each, its own, and the share
+    of the criterion's marks it earns, from 0 to 1."""
+    message = _('Give the options as [{"label": "…", "points": 0 to 1}, …].')
+    if not isinstance(options, list) or not options:
+        raise ApplicationError(message, code="invalid", field="choices")
+    labels = set()
+    for option in options:
+        points = option.get("points") if isinstance(option, dict) else None
+        label = str(option.get("label", "")).strip() if isinstance(option, dict) else ""
+        if (not label or isinstance(points, bool)
+                or not isinstance(points, int | float) or not 0 <= points <= 1):
+            raise ApplicationError(message, code="invalid", field="choices")
+        if label in labels:
+            raise ApplicationError(_("Each option needs its own label."), code="unique",
+                                   field="choices")
+        labels.add(label)
+
+
+def scorecard_validate(*, data: dict, criteria: list[dict]) -> None:
+    """Check a scorecard's criteria as the scoring service will read them: a choice needs
+    well-formed options, and a scorecard in use needs a criterion to score on.
+
+    `data` holds the scorecard's fields ("is_active" is read), `criteria` one dict per
+    criterion (CRITERION_FIELDS). ApplicationError naming the field; a criterion's own error
+    carries its index in `criteria` as extra["criterion"].
+    """
+    for index, criterion in enumerate(criteria):
+        if criterion.get("answer_type") != AnswerType.CHOICE:
+            continue
+        try:
+            _options_validate(criterion.get("choices"))
+        except ApplicationError as error:
+            error.extra["criterion"] = index
+            raise
+    if data.get("is_active") and not criteria:
+        # The daily draw would queue follow-ups that no inspector could score.
+        raise ApplicationError(_("The scorecard has no criteria."), code="empty_scorecard",
+                               field="criteria")
+
+
+def _criteria_snapshot(scorecard: Scorecard) -> list[dict]:
+    return [audit_snapshot(criterion, ["id", *CRITERION_FIELDS])
+            for criterion in scorecard.criteria.order_by("position", "id")]
+
+
+@transaction.atomic
+def scorecard_save(*, scorecard: Scorecard, data: dict, criteria: list[dict] | None,
+                   actor) -> Scorecard:
+    """Create or change a scorecard and, when `criteria` is given, make its criteria exactly
+    these, in one transaction with one audit event (`scorecard.created`/`scorecard.changed`).
+
+    `scorecard` is the stored row (or a new one). A criterion with an "id" changes that
+    criterion of the scorecard, one without is added, and those left out are removed; a
+    criterion already answered in an inspection is never removed, since the inspection's
+    score rests on it. Checked by `scorecard_validate` and the models' constraints first:
+    nothing is written on an error.
+    """
+    data = dict(data)
+    created = scorecard.pk is None
+    if criteria is not None:
+        scorecard_validate(data={"is_active": scorecard.is_active, **data}, criteria=criteria)
+    before = None if created else {**audit_snapshot(scorecard),
+                                   "criteria": _criteria_snapshot(scorecard)}
+    for name, value in data.items():
+        setattr(scorecard, name, value)
+    scorecard.full_clean()  # the pass mark's range, one scorecard in use
+    scorecard.save()
+    if criteria is not None:
+        existing = {criterion.pk: criterion for criterion in scorecard.criteria.all()}
+        rows = []
+        for row in criteria:
+            values = {name: row[name] for name in CRITERION_FIELDS if name in row}
+            criterion = existing.get(row.get("id")) if row.get("id") else None
+            if row.get("id") and criterion is None:
+                raise ApplicationError(_("No such criterion on this scorecard."),
+                                       code="not_found", field="criteria")
+            criterion = criterion or Criterion(scorecard=scorecard)
+            for name, value in values.items():
+                setattr(criterion, name, value)
+            criterion.full_clean()  # weight at least 1, the highest score above the lowest
+            rows.append(criterion)
+        removed = set(existing) - {criterion.pk for criterion in rows if criterion.pk}
+        if removed and InspectionAnswer.objects.filter(criterion_id__in=removed).exists():
+            raise ApplicationError(
+                _("A criterion already answered in an inspection cannot be removed."),
+                code="protected", field="criteria")
+        Criterion.objects.filter(pk__in=removed).delete()
+        for criterion in rows:
+            criterion.save()
+    audit_record(actor=actor, verb="scorecard.created" if created else "scorecard.changed",
+                 obj=scorecard, before=before,
+                 after={**audit_snapshot(scorecard), "criteria": _criteria_snapshot(scorecard)})
+    return scorecard
+
+
+__all__ = ["CRITERION_FIELDS", "follow_up_flag_not_genuine", "inspection_agreement",
+           "inspection_score", "inspections_draw", "rep_recent_average", "scorecard_save",
+           "scorecard_score", "scorecard_validate"]

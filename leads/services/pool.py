@@ -8,10 +8,11 @@ from django.utils.translation import gettext as _
 
 from coordination.core.audit.services import audit_record
 from coordination.core.errors import ApplicationError
+from coordination.core.org.calendar import start_of_local_day
 from coordination.core.org.models import User
 from leads.models import OPEN_STATUSES, Assignment, AssignmentReason, Lead, LeadPool
 from leads.permissions import can_claim_from
-from leads.selectors import lead_settings, previous_owner_ids, start_of_local_day
+from leads.selectors import lead_settings, previous_owner_ids
 from leads.services.assignment import lead_assign
 
 

@@ -22,6 +22,7 @@ from coordination.core.org.calendar import (
     calendar_spec_for,
 )
 from coordination.core.org.models import DepartmentKind, Membership, Role, User
+from coordination.core.request_cache import cached
 from leads.models import (
     Dispute,
     DisputeAttachment,
@@ -41,8 +42,9 @@ from leads.services.evidence import evidence_count_validate, evidence_file_valid
 
 
 def quality_settings() -> QualitySettings:
-    settings, _created = QualitySettings.objects.get_or_create(pk=1)
-    return settings
+    """The one settings row, read once per request or task (saving it forgets the copy)."""
+    return cached(QualitySettings.CACHE_KEY,
+                  lambda: QualitySettings.objects.get_or_create(pk=1)[0])
 
 
 def month_start(moment: datetime.datetime) -> datetime.datetime:
@@ -165,8 +167,9 @@ def dispute_open(*, lead: Lead, actor, ground: str, evidence: str = "",
 
 
 def lead_current_verdict(*, lead_id: int) -> str:
-    """The verdict of the lead's newest ruling that no correction superseded."""
-    current = (Ruling.objects.filter(dispute__lead_id=lead_id, superseded_by__isnull=True)
+    """The verdict of the lead's ruling in force (`RulingQuerySet.in_force`; the newest, should
+    the lead have had more than one ruled dispute); "" when never ruled."""
+    current = (Ruling.objects.in_force().filter(dispute__lead_id=lead_id)
                .order_by("-created_at", "-id").values_list("verdict", flat=True).first())
     return current or ""
 
@@ -261,7 +264,7 @@ def ruling_correct(*, ruling: Ruling, verdict: str, actor, reason: str = "", not
     _check_verdict(verdict, reason)
     dispute = (Dispute.objects.select_for_update(of=("self",)).select_related("lead")
                .get(pk=ruling.dispute_id))
-    if Ruling.objects.filter(supersedes=ruling).exists():
+    if not Ruling.objects.in_force().filter(pk=ruling.pk).exists():
         raise ApplicationError(_("This ruling was already corrected; correct the newest one."),
                                code="superseded", field="ruling")
     try:

@@ -18,6 +18,8 @@ from coordination.core.notifications.services import notify
 from coordination.core.org.calendar import CalendarSpec, business_time_add, calendar_spec_for
 from coordination.core.org.models import User
 from leads.models import (
+    FIRST_CONTACT_CLOCK,
+    NEXT_STEP_CLOCK,
     OPEN_STATUSES,
     Assignment,
     AssignmentReason,
@@ -34,7 +36,9 @@ from leads.services.assignment import first_contact_sla, lead_assign, rep_pick
 from leads.services.ladder import ladder_due, ladder_of
 from leads.services.pool import lead_recycle, pool_for
 
-FIRST_CONTACT_MISSED = Q(status=LeadStatus.ASSIGNED, first_contacted_at__isnull=True)
+# The leads whose first-contact clock runs (the clock of `Lead.current_deadline`): missed once
+# its deadline passed.
+FIRST_CONTACT_MISSED = FIRST_CONTACT_CLOCK.runs()
 
 
 def _not_paused(queryset):
@@ -160,9 +164,8 @@ def leads_sweep_next_step(*, now: datetime.datetime | None = None, limit: int = 
         with transaction.atomic():
             lead = (_not_paused(Lead.objects.select_for_update(skip_locked=True, of=("self",))
                                 .select_related("rule", "owner")
-                                .filter(pk=lead_id, escalation_due_at__lte=now,
-                                        status__in=[LeadStatus.CONTACTED,
-                                                    LeadStatus.QUALIFIED]))
+                                .filter(NEXT_STEP_CLOCK.runs(), pk=lead_id,
+                                        escalation_due_at__lte=now))
                     .first())
             if lead is None:
                 report.skipped += 1

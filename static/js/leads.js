@@ -8,7 +8,7 @@
   function formatter(source) {
     const data = source.dataset;
     const unit = (name, n) => data["unit" + name].replace("{n}", String(n));
-    // Mirrors _duration_text in leads/views.py: "45 s", "12 min", "2 h 5 min", "3 d 4 h".
+    // Mirrors duration_text in coordination/core/web/pages.py: "45 s", "12 min", "2 h 5 min", "3 d 4 h".
     function duration(totalSeconds) {
       const seconds = Math.floor(Math.abs(totalSeconds));
       if (seconds < 60) return unit("S", seconds);

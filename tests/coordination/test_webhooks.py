@@ -501,3 +501,37 @@ def _principal(api_key):
     from coordination.core.apikeys.principal import ApiKeyPrincipal
 
     return ApiKeyPrincipal(api_key)
+
+
+# Query counts -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("per_owner", [1, 4])
+def test_the_subscription_list_costs_the_same_however_many_subscriptions(
+        client, api_client, django_assert_num_queries, per_owner):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    keys = [api_key_create(name=f"Integration {n}", scopes=["webhooks:manage"])
+            for n in range(3)]
+    for key, _raw in keys:
+        for number in range(per_owner):
+            webhook_subscription_create(url=f"https://crm.example.com/{key.pk}/{number}",
+                                        events=["test.happened"], actor=_principal(key))
+    for number in range(per_owner):
+        webhook_subscription_create(url=f"https://erp.example.com/admin/{number}",
+                                    events=["test.happened"], actor=admin)
+    client.force_login(admin)
+
+    # The session, the user, the page of subscriptions (no count: cursor pagination).
+    with django_assert_num_queries(3):
+        response = client.get(WEBHOOKS)
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 4 * per_owner
+
+    # The key, the page of its own subscriptions (once its first use is stamped: at most one
+    # write a minute, see api_key_authenticate).
+    key, raw = keys[1]
+    api_client.get(WEBHOOKS, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    with django_assert_num_queries(2):
+        response = api_client.get(WEBHOOKS, HTTP_AUTHORIZATION=f"Api-Key {raw}")
+    assert response.status_code == 200
+    assert [row["api_key"] for row in response.json()["results"]] == [key.pk] * per_owner

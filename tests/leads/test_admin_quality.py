@@ -1,6 +1,6 @@
 """The admin of lead quality: rulings can be read, never written there (by anybody, superusers
 included), disputes and inspections are read-only, the quality settings are one row, and
-scorecards are kept with their criteria."""
+scorecards are kept with their criteria through the scorecard services."""
 
 import json
 
@@ -8,18 +8,21 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
+from coordination.core.audit.models import AuditEvent
+from coordination.core.errors import ApplicationError
 from coordination.core.org.models import DepartmentKind, Role
 from leads.models import (
     Criterion,
     Dispute,
     DisputeSide,
     Inspection,
+    InspectionAnswer,
     LeadStatus,
     QualitySettings,
     Ruling,
     Scorecard,
 )
-from leads.services import dispute_open, dispute_rule
+from leads.services import dispute_open, dispute_rule, scorecard_save, scorecard_validate
 from tests.factories import DepartmentFactory, LeadFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -146,26 +149,101 @@ def _scorecard_form(**criterion) -> dict:
             **{f"criteria-0-{name}": value for name, value in row.items()}}
 
 
-def test_a_scorecard_is_kept_with_its_criteria(admin_client):
+def test_a_scorecard_is_kept_with_its_criteria(admin_client, admin_user):
     response = admin_client.post(reverse("admin:leads_scorecard_add"), _scorecard_form(
         answer_type="choice", label="下一步", choices=json.dumps(
             [{"label": "明确", "points": 1}, {"label": "没有", "points": 0}])))
 
     assert response.status_code == 302
     criterion = Criterion.objects.get()
-    assert criterion.scorecard == Scorecard.objects.get() and len(criterion.choices) == 2
+    scorecard = Scorecard.objects.get()
+    assert criterion.scorecard == scorecard and len(criterion.choices) == 2
+    event = AuditEvent.objects.get(object_id=str(scorecard.pk))
+    assert (event.verb, event.actor) == ("scorecard.created", admin_user)
+    assert [row["label"] for row in event.after["criteria"]] == ["下一步"]
 
 
-@pytest.mark.parametrize("choices", ["[]", '[{"label": "好", "points": 2}]',
-                                     '[{"label": "好", "points": 1}, {"label": "好", "points": 0}]',
-                                     '["好"]'])
-def test_a_choice_criterion_needs_well_formed_options(admin_client, choices):
+OPTIONS_SHAPE = 'Give the options as [{"label": "…", "points": 0 to 1}, …].'
+
+
+@pytest.mark.parametrize(("choices", "message"), [
+    ("[]", OPTIONS_SHAPE),
+    ('[{"label": "好", "points": 2}]', OPTIONS_SHAPE),
+    ('[{"label": "好", "points": 1}, {"label": "好", "points": 0}]',
+     "Each option needs its own label."),
+    ('["好"]', OPTIONS_SHAPE),
+])
+def test_a_choice_criterion_needs_well_formed_options(admin_client, choices, message):
     response = admin_client.post(reverse("admin:leads_scorecard_add"),
                                  _scorecard_form(answer_type="choice", choices=choices))
 
     assert response.status_code == 200
-    assert response.context["inline_admin_formsets"][0].formset.errors[0]["choices"]
+    assert response.context["inline_admin_formsets"][0].formset.errors[0]["choices"] == [
+        message]
     assert not Scorecard.objects.exists()
+
+
+def test_an_invalid_scorecard_is_refused_through_the_service(admin_client):
+    # The service's own rule: a scorecard in use needs a criterion to score on.
+    with pytest.raises(ApplicationError) as refused:
+        scorecard_validate(data={"is_active": True}, criteria=[])
+    form = {**_scorecard_form(), "criteria-TOTAL_FORMS": 0}
+
+    response = admin_client.post(reverse("admin:leads_scorecard_add"), form)
+
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.non_form_errors() == [refused.value.message]
+    assert refused.value.message == "The scorecard has no criteria."
+    assert not Scorecard.objects.exists()
+    assert not AuditEvent.objects.exists()
+    # Not in use, it may wait for its criteria.
+    response = admin_client.post(reverse("admin:leads_scorecard_add"),
+                                 {**form, "is_active": ""})
+    assert response.status_code == 302
+    assert Scorecard.objects.get().criteria.count() == 0
+
+
+def test_changing_a_scorecard_keeps_its_criteria_rows(admin_client, admin_user):
+    scorecard = scorecard_save(scorecard=Scorecard(), data={"name": "卡", "pass_mark": 60},
+                               criteria=[{"position": 1, "label": "开场白", "weight": 1,
+                                          "answer_type": "score", "min_score": 0,
+                                          "max_score": 5, "choices": []}], actor=admin_user)
+    criterion = scorecard.criteria.get()
+    form = _scorecard_form(label="开场与介绍", weight=2)
+    form.update({"name": "卡", "criteria-INITIAL_FORMS": 1, "criteria-0-id": criterion.pk,
+                 "criteria-0-scorecard": scorecard.pk})
+
+    response = admin_client.post(reverse("admin:leads_scorecard_change", args=[scorecard.pk]),
+                                 form)
+
+    assert response.status_code == 302
+    assert list(scorecard.criteria.values_list("pk", "label", "weight")) == [
+        (criterion.pk, "开场与介绍", 2)]
+    event = AuditEvent.objects.filter(object_id=str(scorecard.pk)).latest("id")
+    assert event.verb == "scorecard.changed"
+    assert event.before["criteria"][0]["label"] == "开场白"
+    assert event.after["criteria"][0]["label"] == "开场与介绍"
+
+
+def test_the_scorecard_service_never_removes_an_answered_criterion(org, admin_user):
+    scorecard = scorecard_save(scorecard=Scorecard(), data={"name": "卡"}, criteria=[
+        {"position": 1, "label": "开场白", "weight": 1, "answer_type": "yes_no",
+         "min_score": 0, "max_score": 5, "choices": []}], actor=admin_user)
+    criterion = scorecard.criteria.get()
+    follow_up = LeadFactory(owner=org["rep"]).follow_ups.create(
+        author=org["rep"], channel="call", outcome="reached")
+    inspection = Inspection.objects.create(follow_up=follow_up, scorecard=scorecard,
+                                           drawn_on=follow_up.created_at.date())
+    InspectionAnswer.objects.create(inspection=inspection, criterion=criterion, value=True,
+                                    points=1)
+
+    with pytest.raises(ApplicationError) as refused:
+        scorecard_save(scorecard=Scorecard.objects.get(), data={"is_active": False},
+                       criteria=[], actor=admin_user)
+
+    assert refused.value.field == "criteria"
+    assert scorecard.criteria.get() == criterion
 
 
 def test_inspections_are_read_only_in_the_admin(admin_client, org):

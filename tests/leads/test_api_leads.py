@@ -7,8 +7,10 @@ import pytest
 from django.utils import timezone
 
 from coordination.core.apikeys.services import api_key_create
+from coordination.core.audit.models import AuditEvent
 from coordination.core.org.models import DepartmentKind, Role
 from leads.models import Assignment, FollowUp, Lead, LeadStatus, LostReason
+from leads.services import lead_create
 from tests.factories import (
     CampaignFactory,
     LeadFactory,
@@ -17,6 +19,7 @@ from tests.factories import (
     member,
     rule_with_reps,
 )
+from tests.leads.conftest import TUESDAY_10
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +34,11 @@ def key_header(*scopes):
 @pytest.fixture
 def marketer():
     return member(DepartmentKind.MARKETING)
+
+
+def owned(rep, **fields):
+    return LeadFactory(owner=rep, status=LeadStatus.CONTACTED, first_contacted_at=TUESDAY_10,
+                       **fields)
 
 
 # Intake ------------------------------------------------------------------------------------------
@@ -97,6 +105,19 @@ def test_people_who_may_not_create_leads_are_refused(api_client, reps, source):
     assert not Lead.objects.exists()
 
 
+def test_creating_an_existing_lead_one_may_not_see_returns_only_its_id(api_client, reps,
+                                                                       source, sales):
+    lead = lead_create(source=source, data={"name": "老客户", "phone": "13800000001",
+                                            "external_id": "k-1"}).lead
+    Lead.objects.filter(pk=lead.pk).update(owner=reps[0], status=LeadStatus.ASSIGNED)
+    team_lead = member(department=sales, team=TeamFactory(department=sales), role=Role.LEAD)
+    api_client.force_authenticate(team_lead)
+    response = api_client.post(LEADS, {"source": source.pk, "name": "x", "phone": "13800000001",
+                                       "external_id": "k-1"}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"id": lead.pk}
+
+
 def test_bulk_reports_created_existing_and_failed_records(
         api_client, django_capture_on_commit_callbacks, marketer, source, reps):
     rule_with_reps(reps[:1])
@@ -158,11 +179,47 @@ def test_bulk_record_that_is_not_an_object_fails_alone(api_client, marketer, sou
         "field": None, "code": "invalid", "message": "Each lead must be an object."}]}]
 
 
+def test_a_bulk_call_whose_every_record_is_refused_writes_no_lead(
+        api_client, django_capture_on_commit_callbacks, marketer, source, reps):
+    rule_with_reps(reps[:1])
+    api_client.force_authenticate(marketer)
+    records = [
+        {"name": "坏号码", "phone": "12345", "external_id": "B-1"},
+        {"name": "", "email": "nobody@example.com", "external_id": "B-2"},
+        {"name": "没有联系方式", "company": "东方公司", "external_id": "B-3"},
+        {"name": "别的活动", "phone": "13800138004", "external_id": "B-4",
+         "campaign": CampaignFactory().pk},
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = api_client.post(f"{LEADS}bulk/", {"source": source.pk, "leads": records},
+                                   format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["created"], body["existing"]) == ([], [])
+    assert [(row["index"], row["external_id"], [(e["field"], e["code"]) for e in row["errors"]])
+            for row in body["failed"]] == [
+        (0, "B-1", [("phone", "invalid_phone")]),
+        (1, "B-2", [("name", "required")]),
+        (2, "B-3", [("phone", "no_contact")]),
+        (3, "B-4", [("campaign", "invalid")]),
+    ]
+    assert not Lead.objects.exists()
+    assert not AuditEvent.objects.filter(verb="lead.created").exists()
+    assert callbacks == []  # no assignment scheduled
+    assert not Assignment.objects.exists()
+
+
 def test_bulk_is_refused_to_people_who_may_not_create_leads(api_client, reps, source):
     api_client.force_authenticate(reps[0])
-    response = api_client.post(f"{LEADS}bulk/", {"source": source.pk, "leads": []},
+    records = [{"name": "张三", "phone": "13800138000", "external_id": "R-1"},
+               {"name": "李四", "email": "li@example.com", "external_id": "R-2"}]
+    response = api_client.post(f"{LEADS}bulk/", {"source": source.pk, "leads": records},
                                format="json")
     assert response.status_code == 403
+    assert response.json()["errors"][0]["code"] == "permission_denied"
+    assert not Lead.objects.exists()
 
 
 # Visibility --------------------------------------------------------------------------------------
@@ -302,6 +359,13 @@ def test_claim_refused_by_a_pool_rule_is_400(api_client, sales, reps, source):
     assert response.json()["errors"][0]["code"] == "not_allowed"
 
 
+def test_claim_of_a_lead_never_pooled_and_not_visible_is_404(api_client, reps):
+    lead = owned(reps[0])
+    api_client.force_authenticate(reps[1])
+    assert api_client.post(f"{LEADS}{lead.pk}/claim/").status_code == 404
+    assert Lead.objects.get(pk=lead.pk).owner == reps[0]
+
+
 def test_pool_lists_only_claimable_pools_and_filters_by_pool(api_client, sales, reps, source):
     open_pool = LeadPoolFactory()
     closed_pool = LeadPoolFactory(team=TeamFactory(department=sales))
@@ -412,6 +476,30 @@ def test_keys_cannot_claim_or_log_follow_ups(api_client, reps, source):
                                **headers)
     assert response.status_code == 403
     assert api_client.post(f"{LEADS}{lead.pk}/claim/", **headers).status_code == 403
+
+
+def test_integration_with_write_scope_cannot_win_lose_or_reassign(api_client, reps):
+    lead = owned(reps[0])
+    LostReason.objects.create(code="no_budget", label="没有预算")
+    headers = key_header("leads:read", "leads:write")
+    assert api_client.post(f"{LEADS}{lead.pk}/win/", {"value": "9999999"}, format="json",
+                           **headers).status_code == 403
+    assert api_client.post(f"{LEADS}{lead.pk}/lose/", {"reason": "no_budget"}, format="json",
+                           **headers).status_code == 403
+    assert api_client.post(f"{LEADS}{lead.pk}/assign/", {"to_user": reps[1].pk, "note": "x"},
+                           format="json", **headers).status_code == 403
+    lead.refresh_from_db()
+    assert lead.status == LeadStatus.CONTACTED and lead.owner == reps[0]
+
+
+def test_integration_with_assign_scope_may_reassign_to_a_sales_rep(api_client, reps):
+    lead = owned(reps[0])
+    response = api_client.post(f"{LEADS}{lead.pk}/assign/", {"to_user": reps[1].pk,
+                                                             "note": "客户要求换人"},
+                               format="json",
+                               **key_header("leads:read", "leads:write", "leads:assign"))
+    assert response.status_code == 200, response.json()
+    assert Lead.objects.get(pk=lead.pk).owner == reps[1]
 
 
 # Query counts ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from coordination.core.audit.models import AuditEvent
 from coordination.core.errors import ApplicationError, PermissionDenied
 from coordination.core.org.models import DepartmentKind
 from leads.models import ImportStatus, Lead, LeadImport
-from leads.services import imports
+from leads.services import BULK_LIMIT, imports
 from leads.services.imports import (
     MAX_FILE_BYTES,
     MAX_ROWS,
@@ -353,22 +353,71 @@ def test_commit_creates_every_valid_row_and_assigns_them_after_commit(
     assert AuditEvent.objects.filter(verb="lead.created").count() == 3
 
 
-def test_commit_writes_in_chunks_of_the_bulk_limit(source, importer, monkeypatch):
-    calls = []
-    real = imports.lead_bulk_create
-
-    def counting(**kwargs):
-        calls.append(len(kwargs["records"]))
-        return real(**kwargs)
-
-    monkeypatch.setattr(imports, "lead_bulk_create", counting)
-    preview = import_preview(source=source, file=csv_file(_valid_rows_text(1005)))
+def test_a_file_of_more_rows_than_one_intake_call_takes_imports_every_row(source, importer):
+    # Intake refuses more than BULK_LIMIT records in one call (see test_services_intake).
+    count = BULK_LIMIT + 5
+    preview = import_preview(source=source, file=csv_file(_valid_rows_text(count)))
+    assert preview.valid_count == count
 
     result = import_commit(source=source, rows=preview.rows, actor=importer)
 
-    assert calls == [1000, 5]
-    assert result.created == 1005
-    assert Lead.objects.filter(source=source).count() == 1005
+    assert result.created == count
+    leads = Lead.objects.filter(source=source)
+    assert sorted(result.lead_ids) == sorted(leads.values_list("pk", flat=True))
+    assert dict(leads.values_list("external_id", "name")) == {
+        f"E{n}": f"客户{n}" for n in range(count)}
+    assert AuditEvent.objects.filter(verb="lead.created").count() == count
+
+
+def test_duplicates_in_other_chunks_are_linked_to_the_lead_of_the_first_row(
+        source, importer, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 3)
+    # Rows 2-5 and 7 are firsts, written in two chunks; rows 6, 8, 9 and 10 repeat an earlier
+    # row's phone or e-mail and are written after them, in two more chunks. Row 10 repeats the
+    # e-mail of row 6, itself a repeat of row 2, in the chunk before its own.
+    text = ("姓名,手机,邮箱\n"
+            "甲,13900000001,\n"  # row 2
+            "乙,13900000002,\n"
+            "丙,13900000003,\n"
+            "丁,13900000004,\n"  # row 5
+            "甲二,139 0000 0001,jia@example.com\n"  # row 6: row 2's phone
+            "戊,13900000005,\n"
+            "丙二,13900000003,\n"  # row 8: row 4's phone
+            "丁二,+86 139-0000-0004,\n"  # row 9: row 5's phone
+            "甲三,,JIA@example.com\n")  # row 10: row 6's e-mail
+    preview = import_preview(source=source, file=csv_file(text))
+    assert [(d["row"], d["of_row"]) for d in preview.duplicates] == [
+        (6, 2), (8, 4), (9, 5), (10, 6)]
+
+    import_commit(source=source, rows=preview.rows, actor=importer)
+
+    leads = {lead.name: lead for lead in Lead.objects.filter(source=source)}
+    assert len(leads) == 9
+    assert {name: lead.duplicate_of.name if lead.duplicate_of else None
+            for name, lead in leads.items()} == {
+        "甲": None, "乙": None, "丙": None, "丁": None, "戊": None,
+        "甲二": "甲", "丙二": "丙", "丁二": "丁",
+        "甲三": "甲",  # the original, not the duplicate whose e-mail it shares
+    }
+
+
+def test_the_queries_of_an_import_grow_with_its_chunks_not_its_rows(
+        source, importer, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(imports, "CHUNK_SIZE", 4)
+
+    def rows(count, start):
+        text = _valid_rows_text(count, start=start)
+        return import_preview(source=source, file=csv_file(text)).rows
+
+    import_commit(source=source, rows=rows(1, start=9000), actor=importer)  # warms caches
+    # The import's savepoint and its release, then per chunk: a savepoint, the external IDs
+    # that exist, the duplicate window (settings), the leads sharing a phone or e-mail, the
+    # insert in a savepoint of its own (3), the audit events, the release.
+    for count, chunks in [(1, 1), (4, 1), (5, 2), (8, 2), (12, 3)]:
+        file_rows = rows(count, start=count * 100)
+        with django_assert_num_queries(2 + 9 * chunks):
+            result = import_commit(source=source, rows=file_rows, actor=importer)
+        assert result.created == count
 
 
 def test_a_failure_in_a_later_chunk_leaves_no_lead_at_all(source, importer, monkeypatch,

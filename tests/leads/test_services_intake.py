@@ -92,6 +92,27 @@ def test_no_duplicate_outside_the_window_or_of_a_closed_lead(source):
                        ).lead.duplicate_of is None
 
 
+def test_a_duplicate_of_a_duplicate_links_to_the_original(source):
+    original = lead_create(source=source, data={"name": "a", "phone": "13922220000"}).lead
+    copy = lead_create(source=source, data={"name": "b", "phone": "13922220000"}).lead
+    Lead.objects.filter(pk=original.pk).update(status=LeadStatus.WON)
+    third = lead_create(source=source, data={"name": "c", "phone": "13922220000"}).lead
+    assert copy.duplicate_of == original
+    assert third.duplicate_of == original
+
+
+def test_bulk_links_records_sharing_a_phone_within_one_request(source):
+    result = lead_bulk_create(source=source, records=[
+        {"name": "甲", "phone": "13911110000"}, {"name": "甲(重复)", "phone": "139 1111 0000"},
+        {"name": "乙", "email": "yi@example.com"}, {"name": "乙2", "email": "YI@example.com"},
+    ])
+    first, second, third, fourth = result.created
+    second.refresh_from_db()
+    fourth.refresh_from_db()
+    assert second.duplicate_of_id == first.pk
+    assert fourth.duplicate_of_id == third.pk
+
+
 def test_bulk_reports_created_existing_and_failed(reps, source,
                                                   django_capture_on_commit_callbacks):
     rule_with_reps(reps)

@@ -254,6 +254,19 @@ def test_a_missed_first_contact_is_stamped_once(reps, source, head):
     assert lead.first_contact_missed_at == first_miss
 
 
+def test_sweep_with_no_head_and_no_pool_reminds_the_owner_instead_of_looping(reps, source):
+    rule_with_reps(reps[:1], max_reassignments=0)
+    lead = assigned_lead(source)
+    moment = after_deadline(lead)
+    report = leads_sweep_first_contact(now=moment)
+    lead.refresh_from_db()
+    assert report.reminded == 1
+    assert lead.owner == reps[0]
+    assert lead.first_contact_due_at > moment
+    assert leads_sweep_first_contact(now=moment).reminded == 0
+    assert Notification.objects.filter(recipient=reps[0], kind="lead.overdue").count() == 1
+
+
 def test_ladder_days_are_working_days_of_the_calendar():
     import zoneinfo
 

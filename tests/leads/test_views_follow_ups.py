@@ -180,7 +180,7 @@ def test_exports_stop_at_the_limit(client, monkeypatch):
     people = _people()
     for _ in range(4):
         _follow_up(people["rep"])
-    monkeypatch.setattr("leads.views.EXPORT_LIMIT", 3)
+    monkeypatch.setattr("leads.views.follow_ups.EXPORT_LIMIT", 3)
     client.force_login(people["head"])
 
     content = b"".join(client.get(reverse("leads:follow_ups_csv")).streaming_content)

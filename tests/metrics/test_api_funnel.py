@@ -6,8 +6,9 @@ import pytest
 
 from coordination.core.apikeys.services import api_key_create
 from coordination.core.org.models import DepartmentKind, Role
-from tests.factories import SourceFactory, UserFactory, member
-from tests.metrics.conftest import _lead, at
+from leads.models import QualitySettings
+from tests.factories import CampaignFactory, SourceFactory, UserFactory, member
+from tests.metrics.conftest import _assigned, _dispute, _lead, _won, at
 
 pytestmark = pytest.mark.django_db
 
@@ -136,11 +137,53 @@ def test_anonymous_is_refused(api_client):
 
 
 @pytest.mark.parametrize("who", ["quality", "executive"])
-def test_quality_and_executives_read_it(api_client, who):
-    user = (member(DepartmentKind.QUALITY, is_adjudicator=True) if who == "quality"
-            else member(DepartmentKind.EXECUTIVE, role=Role.EXECUTIVE))
-    api_client.force_authenticate(user)
-    assert api_client.get(URL, NOVEMBER).status_code == 200
+def test_quality_and_executives_read_the_months_figures(api_client, org, who):
+    """Three leads of one source in November (one won, one ruled invalid on a sales dispute),
+    and one in October that must not count."""
+    source = SourceFactory(name="C referrals")
+    campaign = CampaignFactory(source=source, name="C1 partners")
+    when = at(11, 5, 9)
+    _lead(source, campaign, when, owner=org.wang,
+                **{**_assigned(when, contacted_after=10), **_won("1200")})
+    when = at(11, 6, 9)
+    junk = _lead(source, campaign, when, owner=org.li, **_assigned(when, contacted_after=5))
+    when = at(11, 7, 9)
+    _lead(source, None, when, owner=org.li, **_assigned(when, contacted_after=45))  # late
+    when = at(10, 30, 9)
+    _lead(source, campaign, when, owner=org.wang,
+          **{**_assigned(when, contacted_after=1), **_won("9999")})
+    _dispute(junk, "sales", org.li, at(11, 8, 10), ["invalid"], org.adjudicator)
+    QualitySettings.objects.update_or_create(pk=1, defaults={"blind_review": True})
+    reader = org.adjudicator if who == "quality" else org.executive
+    api_client.force_authenticate(reader)
+
+    response = api_client.get(URL, NOVEMBER)
+
+    assert response.status_code == 200
+    body = response.json()
+    totals = body["totals"]
+    assert (totals["leads"], totals["valid"], totals["invalid"], totals["won"],
+            totals["won_valid"]) == (3, 2, 1, 1, 1)
+    assert totals["valid_rate"] == _rate("0.6667", 2, 3)
+    assert totals["conversion"] == _rate("0.5000", 1, 2)
+    assert totals["outcome"] == [{"amount": "1200.00", "currency": "CNY"}]
+    # Contacted within 30 minutes: two of three.
+    assert totals["first_contact_sla"] == _rate("0.6667", 2, 3)
+    assert body["inspections"] == {"scored": 0, "passed": 0, "pass_rate": None}
+    [by_source] = body["by_source"]
+    assert (by_source["id"], by_source["figures"]["leads"]) == (source.pk, 3)
+    assert [(row["id"], row["figures"]["leads"], row["figures"]["won"])
+            for row in by_source["campaigns"]] == [(campaign.pk, 2, 1), (None, 1, 0)]
+    assert sum(bucket["figures"]["leads"] for bucket in body["trend"]) == 3
+    if who == "quality":
+        # Blind review: the quality department is not told who opened disputes, nor sides.
+        assert body["disputes"] is None
+    else:
+        by_side = {row["side"]: row for row in body["disputes"]["by_side"]}
+        assert (by_side["sales"]["opened"], by_side["sales"]["upheld"],
+                by_side["sales"]["lost"]) == (1, 1, 0)
+        assert [(row["name"], row["opened"]) for row in body["disputes"]["by_person"]
+                if row["opened"]] == [("Li Lei", 1)]
 
 
 def test_api_key_needs_metrics_read(api_client, funnel_data):

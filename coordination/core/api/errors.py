@@ -1,5 +1,8 @@
 """The one API error format: `{"errors": [{"field": ..., "code": ..., "message": ...}]}`."""
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -31,6 +34,22 @@ def _flatten(detail, field=None) -> list[dict]:
     return [{"field": field, "code": getattr(detail, "code", "invalid"), "message": str(detail)}]
 
 
+class ErrorStatusMixin:
+    """Lets an action answer chosen `ApplicationError` codes with another status than 400, for
+    a broken rule a client must tell apart: `@action(..., error_statuses={"already_claimed":
+    409})` answers a lost race with 409 Conflict. DRF sets an action's extra arguments on the
+    view that serves that action only; this attribute is their default (DRF accepts only
+    arguments the view class has). The body stays the one error format; a `PermissionDenied` is
+    always 403. The exception handler below reads it, so actions need no try/except."""
+
+    error_statuses: Mapping[str, int] = MappingProxyType({})
+
+
+def _application_error_status(exc: ApplicationError, context) -> int:
+    statuses = getattr(context.get("view"), "error_statuses", None) or {}
+    return statuses.get(exc.code, status.HTTP_400_BAD_REQUEST)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return Response({"errors": [{"field": None, "code": "request_too_large",
@@ -41,7 +60,7 @@ def exception_handler(exc, context):
                                      "message": exc.message}]}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, ApplicationError):
         body = {"field": exc.field, "code": exc.code, "message": exc.message}
-        return Response({"errors": [body]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"errors": [body]}, status=_application_error_status(exc, context))
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -1,7 +1,27 @@
+"""Serializers of the core API: the error format every app answers with, and the
+organisation's resources."""
+
 from rest_framework import serializers
 
 from coordination.core.notifications.models import Notification
 from coordination.core.org.models import Department, Membership, Team, User
+
+# The API's error format (coordination.core.api.errors) -------------------------------------------
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    field = serializers.CharField(allow_null=True)
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ErrorsSerializer(serializers.Serializer):
+    """The API's error format, for the schema of responses that are only errors."""
+
+    errors = ErrorItemSerializer(many=True)
+
+
+# Organisation ------------------------------------------------------------------------------------
 
 
 class TeamSerializer(serializers.ModelSerializer):

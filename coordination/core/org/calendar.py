@@ -79,6 +79,14 @@ def calendar_spec_for(*, calendar: BusinessCalendar | None = None,
     return calendar_spec_load(calendar) if calendar is not None else default_spec()
 
 
+def start_of_local_day(now: datetime.datetime) -> datetime.datetime:
+    """Midnight at the start of `now`'s day in the current time zone (the site's): where the
+    daily limits (claims from the pool, leads a rep takes per day, today's reassignments)
+    start counting."""
+    local = timezone.localtime(now)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
 def _require_aware(moment: datetime.datetime, name: str) -> None:
     if timezone.is_naive(moment):
         raise ApplicationError(f"{name} must be an aware datetime.", code="naive_datetime",

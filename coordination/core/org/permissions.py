@@ -1,10 +1,11 @@
 """Who may see and act on what, from department and role. One place for views, API and admin.
 
-Each app adds its own rules in its own `permissions.py` (imported from its AppConfig.ready()),
-registered here with `register`, so that `can_view(user, obj)` and `can_act(user, obj, action)`
-answer for any object. Functions take either a person (`User`) or an integration principal
-(`coordination.core.apikeys.principal.ApiKeyPrincipal`); integrations hold no department and act
-only through the scopes of their key, which the API checks.
+Each app writes its own rules in its own `permissions.py` and registers them here with
+`permission_rule_register` from its AppConfig.ready(), so that `can_view(user, obj)` and
+`can_act(user, obj, action)` answer for any object. Functions take either a person (`User`)
+or an integration principal (`coordination.core.apikeys.principal.ApiKeyPrincipal`);
+integrations hold no department and act only through the scopes of their key, which the API
+checks.
 """
 
 from collections.abc import Callable
@@ -272,8 +273,30 @@ ActRule = Callable[[object, models.Model, str], bool]
 _rules: dict[type[models.Model], tuple[ViewRule, ActRule | None]] = {}
 
 
-def register(model: type[models.Model], *, view: ViewRule, act: ActRule | None = None) -> None:
+def permission_rule_register(model: type[models.Model], *, view: ViewRule,
+                             act: ActRule | None = None) -> None:
+    """Name who may see `model`'s objects and act on them; each app registers its models' rules
+    from its AppConfig.ready()."""
     _rules[model] = (view, act)
+
+
+def register_core_rules() -> None:
+    """The core's own models (called by CoreConfig.ready())."""
+    permission_rule_register(Department, view=can_view_department,
+                             act=lambda user, obj, action: can_manage_department(user, obj))
+    permission_rule_register(Team, view=can_view_team,
+                             act=lambda user, obj, action: can_manage_department(
+                                 user, obj.department))
+    permission_rule_register(User, view=can_view_user,
+                             act=lambda user, obj, action: is_superuser(user)
+                             or (action == "change" and obj == user))
+    permission_rule_register(Membership, view=can_view_membership,
+                             act=lambda user, obj, action: can_manage_membership(user, obj))
+    permission_rule_register(Absence, view=can_view_absence,
+                             act=lambda user, obj, action: obj.user_id == getattr(user, "pk", None)
+                             or is_superuser(user) or manages_user(user, obj.user))
+    permission_rule_register(Quota, view=can_view_quota,
+                             act=lambda user, obj, action: can_manage_quota(user, obj))
 
 
 def can_view(user, obj: models.Model) -> bool:
@@ -290,15 +313,3 @@ def can_act(user, obj: models.Model, action: str) -> bool:
     return bool(rule[1](user, obj, action))
 
 
-register(Department, view=can_view_department,
-         act=lambda user, obj, action: can_manage_department(user, obj))
-register(Team, view=can_view_team,
-         act=lambda user, obj, action: can_manage_department(user, obj.department))
-register(User, view=can_view_user,
-         act=lambda user, obj, action: is_superuser(user) or (action == "change" and obj == user))
-register(Membership, view=can_view_membership,
-         act=lambda user, obj, action: can_manage_membership(user, obj))
-register(Absence, view=can_view_absence,
-         act=lambda user, obj, action: obj.user_id == getattr(user, "pk", None)
-         or is_superuser(user) or manages_user(user, obj.user))
-register(Quota, view=can_view_quota, act=lambda user, obj, action: can_manage_quota(user, obj))

@@ -1,13 +1,16 @@
-"""Reachability of the database and the broker, for /healthz."""
+"""Reachability of the database and the broker, for /healthz.
+
+The broker is read from Celery's current app (the project's, loaded by coordination/__init__),
+so the core does not import the project wiring."""
 
 import os
 from urllib.parse import urlparse
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from coordination.celery import app as celery_app
 from coordination.core.org.models import Heartbeat
 
 BROKER_TIMEOUT_SECONDS = 2

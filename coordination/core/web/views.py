@@ -21,27 +21,17 @@ from coordination.core.notifications.services import (
     notifications_mark_all_read,
 )
 from coordination.core.org.models import Department, Membership, Role
-from coordination.core.org.permissions import is_head, is_person, memberships_of
-from coordination.core.org.selectors import absences_upcoming, absent_colleagues, quotas_current_for
+from coordination.core.org.permissions import is_person
 from coordination.core.org.services import user_set_language
 from coordination.core.web.health import health_report
+from coordination.core.web.home import home_sections_for
 
 
 @login_required
 def home(request):
-    now = timezone.now()
-    user = request.user
-    context = {
-        "memberships": memberships_of(user),
-        "latest_notifications": list(
-            notification_list_for(user=user).filter(read_at=None)[:5]
-        ),
-        "quotas": quotas_current_for(user=user, on=timezone.localdate(now)),
-        "my_absences": absences_upcoming(user=user, now=now),
-        "absent_colleagues": absent_colleagues(user=user, at=now),
-        "is_head": is_head(user),
-    }
-    return render(request, "coordination/home.html", context)
+    """Each app's sections for this person, in the order the apps registered them."""
+    sections = home_sections_for(request.user, timezone.now())
+    return render(request, "coordination/home.html", {"sections": sections})
 
 
 @login_required

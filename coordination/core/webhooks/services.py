@@ -33,10 +33,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coordination.core.apikeys.models import ApiKey
-from coordination.core.apikeys.scopes import is_known_scope
 from coordination.core.audit.services import audit_record
 from coordination.core.errors import ApplicationError
 from coordination.core.events.models import Event
+from coordination.core.events.registry import EVENT_TYPES, event_type_register
 from coordination.core.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
@@ -64,39 +64,30 @@ DISPATCH_GRACE = datetime.timedelta(minutes=1)
 SWEEP_BATCH = 500
 SECRET_PREFIX = "whsec_"
 USER_AGENT = "Tandem-Webhooks/1.0"
-EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 
-# The events a subscription may listen to: each feature app names the events it emits ------------
-
-_EVENTS: dict[str, object] = {}
-# The API-key scope each event requires; None when `webhooks:manage` alone is enough.
-_EVENT_SCOPES: dict[str, str | None] = {}
+# The events a subscription may listen to: the event types the apps register with the outbox ----
 
 
 def webhook_event_register(name: str, description, *, scope: str | None) -> None:
-    """Offer the event `name` (as passed to event_emit) to webhook subscriptions.
+    """Offer the event `name` (as passed to event_emit) to webhook subscriptions: the outbox's
+    event type (coordination.core.events.registry.event_type_register).
 
     `scope` is the API-key scope that reads what the event carries (e.g. "quality:read" for
     disputes): a subscription made with an API key gets the event only while its key holds
-    that scope. It must be given, so that no event is offered to every integration by
-    oversight; None says the event carries nothing beyond `webhooks:manage`.
+    that scope. None says the event carries nothing beyond `webhooks:manage`.
     """
-    if not EVENT_NAME.match(name):
-        raise ValueError(f"Not an event name: {name!r}")
-    if scope is not None and not is_known_scope(scope):
-        raise ValueError(f"Unknown scope {scope!r} for the event {name!r}: register it first")
-    _EVENTS[name] = description
-    _EVENT_SCOPES[name] = scope
+    event_type_register(name, description, scope=scope)
 
 
 def webhook_event_choices() -> list[tuple[str, object]]:
-    return sorted(_EVENTS.items())
+    return sorted((event.name, event.description) for event in EVENT_TYPES)
 
 
 def webhook_event_scope(name: str) -> str | None:
     """The API-key scope the event `name` requires (None: none beyond webhooks:manage)."""
-    return _EVENT_SCOPES.get(name)
+    event = EVENT_TYPES.get(name)
+    return event.scope if event else None
 
 
 def webhook_key_may_receive(*, api_key: ApiKey | None, event_name: str,
@@ -109,9 +100,9 @@ def webhook_key_may_receive(*, api_key: ApiKey | None, event_name: str,
     """
     if api_key is None:
         return True
-    if not api_key.is_usable(now) or event_name not in _EVENTS:
+    if not api_key.is_usable(now) or event_name not in EVENT_TYPES:
         return False
-    scope = _EVENT_SCOPES.get(event_name)
+    scope = webhook_event_scope(event_name)
     return scope is None or scope in api_key.scopes
 
 
@@ -276,11 +267,12 @@ def _clean_events(events) -> list[str]:
     names = sorted({str(name).strip() for name in events or []} - {""})
     if not names:
         raise ApplicationError(_("Choose at least one event."), code="required", field="events")
-    unknown = [name for name in names if name not in _EVENTS]
+    unknown = [name for name in names if name not in EVENT_TYPES]
     if unknown:
         raise ApplicationError(
             _("Unknown events: %(events)s. Known events: %(known)s.") % {
-                "events": ", ".join(unknown), "known": ", ".join(sorted(_EVENTS)) or "—"},
+                "events": ", ".join(unknown),
+                "known": ", ".join(sorted(EVENT_TYPES.keys())) or "—"},
             code="unknown_event", field="events")
     return names
 
@@ -292,7 +284,7 @@ def _check_scopes(events: list[str], api_key: ApiKey | None) -> None:
         return
     missing: dict[str, list[str]] = {}
     for name in events:
-        scope = _EVENT_SCOPES.get(name)
+        scope = webhook_event_scope(name)
         if scope is not None and scope not in api_key.scopes:
             missing.setdefault(scope, []).append(name)
     if missing:

@@ -303,8 +303,8 @@ QUALITY_SETTINGS = {
     "low_score_share": Decimal("30"), "double_scoring_share": Decimal("20"),
 }
 DISPUTE_CAP_SHARE = Decimal("15")  # per side, over all sources
-# The daily jobs' times of day (coordination/schedules.py): the sample at 01:00, the
-# inspection draw at 01:30, each for the day before.
+# The daily jobs' times of day (`manage.py setup_periodic_tasks --list`): the sample at 01:00,
+# the inspection draw at 01:30, each for the day before.
 SAMPLE_TIME, DRAW_TIME = datetime.time(1, 0), datetime.time(1, 30)
 SAMPLE_DAYS, INSPECTION_DAYS = 2, 3
 

@@ -5,15 +5,28 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
-from coordination.schedules import SCHEDULES
+from coordination.schedules import project_schedules
 
 
 class Command(BaseCommand):
-    help = "Create or update the periodic tasks declared in coordination/schedules.py."
+    help = ("Create or update the periodic tasks the installed apps declare "
+            "(coordination.core.schedules); --list prints them instead.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--list", action="store_true",
+                            help="Print the schedule (name, timing, task) and change nothing.")
+
+    def handle(self, *args, **options):
+        if options["list"]:
+            for schedule in project_schedules():
+                self.stdout.write(f"{schedule.name}\t{schedule.timing}\t{schedule.task}\n"
+                                  f"    {schedule.description}")
+            return
+        self._write()
 
     @transaction.atomic
-    def handle(self, *args, **options):
-        for schedule in SCHEDULES:
+    def _write(self):
+        for schedule in project_schedules():
             defaults = {"task": schedule.task, "description": schedule.description,
                         "kwargs": json.dumps({})}
             task = PeriodicTask.objects.filter(name=schedule.name).first()
