@@ -12,6 +12,7 @@ from leads.selectors.assignment import (
     sales_members,
 )
 from leads.selectors.follow_ups import follow_up_list_for, follow_up_search
+from leads.selectors.imports import lead_import_list_for, lead_imports_recent
 from leads.selectors.inspection import (
     counted_inspection_filter,
     inspection_list_for,
@@ -42,6 +43,8 @@ from leads.selectors.quality import dispute_list_for, ruling_in_force_of, ruling
 from leads.selectors.team import team_board
 
 __all__ = [
+    # imports
+    "lead_import_list_for", "lead_imports_recent",
     # assignment
     "eligible_reps", "head_ids_of", "previous_owner_ids", "reassigned_lead_filter",
     "reassignment_filter", "rule_pool_user_ids", "sales_head_ids", "sales_members",

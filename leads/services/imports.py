@@ -18,7 +18,6 @@ from decimal import Decimal
 from xml.parsers import expat
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -864,12 +863,6 @@ def lead_import_cancel(*, lead_import: LeadImport, actor) -> LeadImport:
     return locked
 
 
-def lead_imports_recent(*, limit: int = 10) -> QuerySet[LeadImport]:
-    """The latest imports for the history on the upload page: one query."""
-    return LeadImport.objects.select_related("source", "created_by").defer(
-        "rows", "problems", "columns").order_by("-created_at", "-id")[:limit]
-
-
 def template_csv() -> bytes:
     """An empty file with the recognised headers, UTF-8 with a BOM so that Excel opens it."""
     buffer = io.StringIO()
@@ -905,7 +898,7 @@ def problem_rows(lead_import: LeadImport, *, limit: int | None = None) -> list[d
 __all__ = [
     "CHUNK_SIZE", "MAX_FILE_BYTES", "MAX_ROWS", "ImportPreview", "ImportResult",
     "can_manage_lead_import", "header_field", "import_commit", "import_preview",
-    "lead_import_cancel", "lead_import_confirm", "lead_import_create", "lead_imports_recent",
+    "lead_import_cancel", "lead_import_confirm", "lead_import_create",
     "problem_rows", "problems_csv", "template_csv",
 ]
 

@@ -13,6 +13,7 @@ from coordination.core.web.pages import call_service
 from leads.forms import ImportUploadForm
 from leads.models import ImportStatus, LeadImport
 from leads.permissions import can_create_leads
+from leads.selectors import lead_import_list_for, lead_imports_recent
 from leads.services.imports import (
     FIELD_LABELS,
     HEADER_ALIASES,
@@ -22,7 +23,6 @@ from leads.services.imports import (
     lead_import_cancel,
     lead_import_confirm,
     lead_import_create,
-    lead_imports_recent,
     problem_rows,
     problems_csv,
     template_csv,
@@ -37,11 +37,8 @@ def _require_importer(user) -> None:
         raise PermissionDenied
 
 
-def _lead_import_or_404(pk: int) -> LeadImport:
-    # Every importer may open any import (the preview names who uploaded it); only its
-    # uploader confirms or cancels it (the services say so). No selector: the API has no
-    # imports.
-    return get_object_or_404(LeadImport.objects.select_related("source", "created_by"), pk=pk)
+def _lead_import_or_404(user, pk: int) -> LeadImport:
+    return get_object_or_404(lead_import_list_for(user=user), pk=pk)
 
 
 @login_required
@@ -56,7 +53,7 @@ def import_upload(request):
             return redirect(call.result)
     return render(request, "leads/import_upload.html", {
         "form": form,
-        "recent_imports": lead_imports_recent(),
+        "recent_imports": lead_imports_recent(user=request.user),
         "header_aliases": [(FIELD_LABELS[name], aliases)
                            for name, aliases in HEADER_ALIASES.items()],
         "max_megabytes": MAX_FILE_BYTES // (1024 * 1024),
@@ -67,7 +64,7 @@ def import_upload(request):
 @login_required
 def import_detail(request, pk: int):
     _require_importer(request.user)
-    lead_import = _lead_import_or_404(pk)
+    lead_import = _lead_import_or_404(request.user, pk)
     context = {
         "lead_import": lead_import,
         "problems": problem_rows(lead_import, limit=PROBLEMS_SHOWN),
@@ -83,7 +80,7 @@ def import_detail(request, pk: int):
 @require_POST
 def import_confirm(request, pk: int):
     _require_importer(request.user)
-    lead_import = _lead_import_or_404(pk)
+    lead_import = _lead_import_or_404(request.user, pk)
     call = call_service(request, lead_import_confirm, lead_import=lead_import,
                         actor=request.user)
     if call:
@@ -97,7 +94,7 @@ def import_confirm(request, pk: int):
 @require_POST
 def import_cancel(request, pk: int):
     _require_importer(request.user)
-    lead_import = _lead_import_or_404(pk)
+    lead_import = _lead_import_or_404(request.user, pk)
     if not call_service(request, lead_import_cancel, lead_import=lead_import,
                         actor=request.user):
         return redirect(lead_import)
@@ -110,7 +107,7 @@ def import_cancel(request, pk: int):
 @require_GET
 def import_problems_download(request, pk: int):
     _require_importer(request.user)
-    lead_import = _lead_import_or_404(pk)
+    lead_import = _lead_import_or_404(request.user, pk)
     response = HttpResponse(problems_csv(lead_import), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{lead_import.pk}-rows.csv"'
     return response
