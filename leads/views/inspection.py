@@ -121,6 +121,8 @@ def inspection_page(request, pk: int):
 @login_required
 @require_POST
 def inspection_score_view(request, pk: int):
+    # The inspection pages are the inspectors' (403 for anyone else, as on the page itself);
+    # which inspection an inspector may score is the service's to say.
     if not can_inspect(request.user):
         raise PermissionDenied
     inspection = _inspection_or_404(request.user, pk)
